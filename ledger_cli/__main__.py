@@ -1,0 +1,3 @@
+from ledger_cli.cli import main
+
+main()

@@ -1,0 +1,162 @@
+"""The hash chain and the running-balance chain: how a row is encoded, hashed and verified.
+
+The rules are those of docs/FORMAT.md, which a user can follow with the standard library alone:
+
+    canonical = json.dumps([seq, ref, type, account, amount, balance, date, recorded_at, details],
+                           ensure_ascii=False, separators=(",", ":"))
+    hash      = sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+where every value is the stored column value (`details` is the stored JSON text itself) and the
+first event's `prev_hash` is GENESIS. Verification returns findings instead of raising, so the
+caller decides what they mean.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from ledger_cli.events import ALL_TYPES, DETAIL_KEYS, MONEY_SIGNS
+
+GENESIS = "0" * 64
+
+_RECORDED = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z", re.ASCII
+)
+_HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
+
+
+class Row(NamedTuple):
+    """One row of the `events` table, column for column, as stored."""
+
+    seq: int
+    ref: str
+    type: str
+    account: str
+    amount: int
+    balance: int
+    date: str
+    recorded_at: str
+    details: str
+    prev_hash: str
+    hash: str
+
+
+COLUMNS = Row._fields
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong with the log: where (`seq`), what kind, and a sentence for the user."""
+
+    seq: int
+    kind: str  # gap | hash | balance | order | format | digest
+    detail: str
+
+
+def encode_details(details: Mapping[str, str | int]) -> str:
+    """The stored form of an event's details: canonical JSON, keys sorted, no spaces."""
+    return json.dumps(dict(details), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def canonical(row: Row) -> str:
+    """The canonical encoding of every stored field but the two hashes."""
+    return json.dumps(list(row[:9]), ensure_ascii=False, separators=(",", ":"))
+
+
+def link_hash(prev_hash: str, row: Row) -> str:
+    return hashlib.sha256((prev_hash + canonical(row)).encode("utf-8")).hexdigest()
+
+
+class Verifier:
+    """Checks rows fed in `seq` order, link by link; `findings` holds what failed."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.count = 0
+        self.head_seq = 0
+        self.head_hash = GENESIS
+        self._recorded_at = ""
+        self._balances: dict[str, int] = {}
+
+    def feed(self, row: Row) -> None:
+        self.count += 1
+        problems = list(self._check(row))
+        self.findings.extend(Finding(row.seq, kind, detail) for kind, detail in problems)
+        self.head_seq, self.head_hash = row.seq, row.hash
+        self._recorded_at = max(self._recorded_at, row.recorded_at)
+        self._balances[row.account] = row.balance
+
+    def _check(self, row: Row) -> Iterator[tuple[str, str]]:
+        expected_seq = self.head_seq + 1
+        if row.seq != expected_seq:
+            yield "gap", f"expected seq {expected_seq} after {self.head_seq}, found {row.seq}"
+        if row.prev_hash != self.head_hash:
+            yield "hash", f"prev_hash does not match the hash of seq {self.head_seq}"
+        if not _HASH.fullmatch(row.hash) or link_hash(row.prev_hash, row) != row.hash:
+            yield "hash", "hash does not match the event's contents"
+        previous = self._balances.get(row.account, 0)
+        if row.balance != previous + row.amount:
+            yield (
+                "balance",
+                (
+                    f"balance {row.balance} of {row.account} is not the previous balance "
+                    f"{previous} plus the amount {row.amount}"
+                ),
+            )
+        if row.recorded_at < self._recorded_at:
+            yield (
+                "order",
+                (
+                    f"recorded_at {row.recorded_at} is earlier than the previous event's "
+                    f"{self._recorded_at}"
+                ),
+            )
+        yield from _format_problems(row)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def verify(rows: Iterable[Row]) -> Verifier:
+    verifier = Verifier()
+    for row in rows:
+        verifier.feed(row)
+    return verifier
+
+
+def _format_problems(row: Row) -> Iterator[tuple[str, str]]:
+    """Rules every well-formed row obeys, beyond what the STRICT column types enforce."""
+    if row.type not in ALL_TYPES:
+        yield "format", f"unknown event type {row.type!r}"
+    sign = MONEY_SIGNS.get(row.type)
+    if sign is None and row.amount != 0:
+        yield "format", f"{row.type} must not move money (amount {row.amount})"
+    if sign is not None and (row.amount == 0 or row.amount * sign < 0):
+        yield "format", f"amount {row.amount} has the wrong sign for {row.type}"
+    try:
+        date.fromisoformat(row.date)
+        valid_date = len(row.date) == 10
+    except ValueError:
+        valid_date = False
+    if not valid_date:
+        yield "format", f"date {row.date!r} is not a YYYY-MM-DD date"
+    if not _RECORDED.fullmatch(row.recorded_at):
+        yield "format", f"recorded_at {row.recorded_at!r} is not in the stored UTC form"
+    try:
+        details = json.loads(row.details)
+    except ValueError:
+        details = None
+    if not isinstance(details, dict) or row.details != encode_details(details):
+        yield "format", "details are not a canonical JSON object"
+    elif any(
+        key not in DETAIL_KEYS or type(value) is not DETAIL_KEYS[key]
+        for key, value in details.items()
+    ):
+        yield "format", "details hold an unknown key or a value of the wrong type"

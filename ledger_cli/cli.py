@@ -1,0 +1,469 @@
+"""The command line: parse options, build a command or query, make one service call, render.
+
+`LedgerGroup.invoke` is the one place where errors become a message on stderr and an exit
+status (SPEC section 8); no traceback reaches a user unless --debug or LEDGER_DEBUG=1 asks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from ledger_cli import __version__, commands, render
+from ledger_cli.dates import parse_as_of, parse_date, parse_known_at, today
+from ledger_cli.errors import ExitCode, InvalidValue, LedgerError
+from ledger_cli.service import Ledger
+
+
+@dataclass
+class Settings:
+    db: Path | None
+    debug: bool
+
+
+def _debugging(ctx: typer.Context | None) -> bool:
+    settings = ctx.find_object(Settings) if ctx is not None else None
+    if settings is not None:
+        return settings.debug
+    return os.environ.get("LEDGER_DEBUG", "") not in ("", "0", "false", "no")
+
+
+class LedgerGroup(TyperGroup):
+    """Turns every error into one line on stderr and the documented exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+            raise
+        except LedgerError as error:
+            if _debugging(ctx):
+                traceback.print_exc()
+            typer.echo(f"ledger: {render.clean(str(error))}", err=True)
+            raise typer.Exit(error.exit_code) from error
+        except BrokenPipeError:
+            # The reader went away (`ledger audit | head`): not an error of ours.
+            sys.stderr.close()
+            raise typer.Exit(ExitCode.OK) from None
+        except Exception as error:
+            if _debugging(ctx):
+                traceback.print_exc()
+            typer.echo(
+                f"ledger: internal error: {type(error).__name__}: {error} "
+                "(run with --debug for the traceback, and please report it)",
+                err=True,
+            )
+            raise typer.Exit(ExitCode.INTERNAL) from error
+
+
+app = typer.Typer(
+    cls=LedgerGroup,
+    name="ledger",
+    help="An event-sourced checkbook register: every command appends immutable events to a "
+    "hash-chained SQLite log; every query replays it, at any point in time.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Amount arguments accept a leading '-' so that `ledger deposit -5` is denied with a clear
+# message (exit 1) instead of being mistaken for an option.
+MONEY_COMMAND = {"ignore_unknown_options": True}
+
+Account = Annotated[str, typer.Option("--account", "-a", help="Account name.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AsCsv = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
+WriteDate = Annotated[
+    str | None,
+    typer.Option("--date", help="Effective date, YYYY-MM-DD (default: today, local time)."),
+]
+Memo = Annotated[str | None, typer.Option("--memo", "-m", help="A note kept with the entry.")]
+Payee = Annotated[str | None, typer.Option("--payee", help="Who paid or was paid.")]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Include entries effective on or before WHEN. A bare date includes the WHOLE "
+        "day (unlike hledger's and ledger-cli's end dates). WHEN: YYYY-MM-DD, an ISO 8601 "
+        "date-time, 'today', 'yesterday'.",
+        metavar="WHEN",
+    ),
+]
+KnownAt = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at",
+        help="Include only events recorded at or before WHEN (a bare date: the end of that "
+        "day); audit's recorded_at is accepted verbatim.",
+        metavar="WHEN",
+    ),
+]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ledger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db", envvar="LEDGER_DB", help="The ledger file (env LEDGER_DB).", dir_okay=False
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar="LEDGER_DEBUG", help="Show tracebacks.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
+    """An event-sourced checkbook register for the command line."""
+    ctx.obj = Settings(db=db, debug=debug)
+
+
+def _ledger(ctx: typer.Context) -> Ledger:
+    settings = ctx.find_object(Settings)
+    if settings is not None and settings.db is not None:
+        return Ledger(settings.db)
+    from platformdirs import user_data_path
+
+    return Ledger(user_data_path("ledger", appauthor=False) / "ledger.db", create_folder=True)
+
+
+def _day(text: str | None) -> date:
+    return today() if text is None else parse_date(text)
+
+
+def _whole(text: str | None, option: str) -> int | None:
+    if text is None:
+        return None
+    stripped = text.strip()
+    if not stripped.isascii() or not stripped.isdigit() or int(stripped) < 1:
+        raise InvalidValue(f"{option} {text!r} is not valid; give a whole number, 1 or more")
+    if len(stripped) > 18:
+        raise InvalidValue(f"{option} {text!r} is too large")
+    return int(stripped)
+
+
+def _format(as_json: bool, as_csv: bool) -> str:
+    if as_json and as_csv:
+        raise InvalidValue("--json and --csv cannot be used together")
+    return "json" if as_json else "csv" if as_csv else "text"
+
+
+def _run(ctx: typer.Context, command: commands.Command, as_json: bool) -> None:
+    render.outcome(render.Output(), _ledger(ctx).execute(command), as_json=as_json)
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+@app.command(context_settings=MONEY_COMMAND)
+def deposit(
+    ctx: typer.Context,
+    amount: Annotated[str, typer.Argument(help="Amount, e.g. 10000, 10,000.50 or $12.50.")],
+    account: Account = commands.DEFAULT_ACCOUNT,
+    date_: WriteDate = None,
+    payee: Payee = None,
+    memo: Memo = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record a deposit (FundsDeposited).
+
+    \b
+    Example:
+      ledger deposit 10000 --payee "Salary" --date 2026-03-01
+    """
+    _run(ctx, commands.Deposit(amount, _day(date_), account, payee, memo), as_json)
+
+
+@app.command(context_settings=MONEY_COMMAND)
+def check(
+    ctx: typer.Context,
+    amount: Annotated[str, typer.Argument(help="Amount of the check.")],
+    account: Account = commands.DEFAULT_ACCOUNT,
+    number: Annotated[
+        str | None,
+        typer.Option(
+            "--number", "-n", help="Check number (default: the next after the account's highest)."
+        ),
+    ] = None,
+    payee: Payee = None,
+    memo: Memo = None,
+    date_: WriteDate = None,
+    as_json: AsJson = False,
+) -> None:
+    """Write a check (CheckWritten); denied beyond balance + overdraft limit.
+
+    \b
+    Example:
+      ledger check 4000 --payee "Landlord" --number 101
+    """
+    cmd = commands.WriteCheck(amount, _day(date_), account, _whole(number, "--number"), payee, memo)
+    _run(ctx, cmd, as_json)
+
+
+@app.command(context_settings=MONEY_COMMAND)
+def withdraw(
+    ctx: typer.Context,
+    amount: Annotated[str, typer.Argument(help="Amount of cash taken out.")],
+    account: Account = commands.DEFAULT_ACCOUNT,
+    memo: Memo = None,
+    date_: WriteDate = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record an ATM or cash withdrawal (CashWithdrawn).
+
+    \b
+    Example:
+      ledger withdraw 300 -m "ATM Main St"
+    """
+    _run(ctx, commands.Withdraw(amount, _day(date_), account, memo), as_json)
+
+
+@app.command(context_settings=MONEY_COMMAND)
+def transfer(
+    ctx: typer.Context,
+    amount: Annotated[str, typer.Argument(help="Amount to move.")],
+    source: Annotated[str, typer.Option("--from", help="Account the money leaves.")],
+    target: Annotated[str, typer.Option("--to", help="Account the money goes to.")],
+    memo: Memo = None,
+    date_: WriteDate = None,
+    as_json: AsJson = False,
+) -> None:
+    """Move money between two accounts of one currency (TransferSent + TransferReceived).
+
+    \b
+    Example:
+      ledger transfer 500 --from checking --to savings
+    """
+    _run(ctx, commands.Transfer(amount, _day(date_), source, target, memo), as_json)
+
+
+@app.command()
+def void(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Reference of the transaction to reverse.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why it is voided.")] = None,
+    date_: Annotated[
+        str | None,
+        typer.Option("--date", help="Effective date (default: that of the voided entry)."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Reverse a whole transaction with compensating events (TransactionVoided).
+
+    \b
+    Example:
+      ledger void T3 --reason "check lost in the mail"
+    """
+    on = parse_date(date_) if date_ is not None else None
+    _run(ctx, commands.Void(ref.strip(), on, reason), as_json)
+
+
+@app.command("open")
+def open_(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Account name: a-z, 0-9, '-', '_', ':'.")],
+    currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code.")] = "USD",
+    overdraft_limit: Annotated[
+        str, typer.Option("--overdraft-limit", help="How far below zero debits may go.")
+    ] = "0",
+    date_: WriteDate = None,
+    as_json: AsJson = False,
+) -> None:
+    """Open an account (AccountOpened). `checking` opens itself on first use.
+
+    \b
+    Example:
+      ledger open savings --currency USD --overdraft-limit 0
+    """
+    _run(ctx, commands.OpenAccount(name, _day(date_), currency, overdraft_limit), as_json)
+
+
+@app.command()
+def close(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Account to close; its balance must be 0.")],
+    date_: WriteDate = None,
+    as_json: AsJson = False,
+) -> None:
+    """Close an account whose balance is zero (AccountClosed).
+
+    \b
+    Example:
+      ledger close savings
+    """
+    _run(ctx, commands.CloseAccount(name, _day(date_)), as_json)
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+
+@app.command()
+def balance(
+    ctx: typer.Context,
+    account: Account = commands.DEFAULT_ACCOUNT,
+    all_: Annotated[bool, typer.Option("--all", help="Every account.")] = False,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    as_json: AsJson = False,
+) -> None:
+    """The balance of an account, as of any day, as known at any time.
+
+    \b
+    Examples:
+      ledger balance
+      ledger balance -a savings --as-of 2026-03-01
+      ledger balance --all --json
+    """
+    day = parse_as_of(as_of) if as_of else None
+    known = parse_known_at(known_at) if known_at else None
+    with _ledger(ctx).query() as q:
+        items = q.balances(day, known) if all_ else [q.balance(account, day, known)]
+    render.balances(render.Output(), items, as_json=as_json, single=not all_)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    account: Account = commands.DEFAULT_ACCOUNT,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Show entries effective on or after this day.")
+    ] = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    limit: Annotated[
+        str | None, typer.Option("--limit", help="Keep the last N rows up to --as-of.")
+    ] = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+) -> None:
+    """The register: entries in effective order with a running balance.
+
+    \b
+    Examples:
+      ledger history
+      ledger history --since 2026-03-01 --as-of 2026-03-31 --csv
+    """
+    fmt = _format(as_json, as_csv)
+    start = parse_date(since, "--since") if since else None
+    day = parse_as_of(as_of) if as_of else None
+    known = parse_known_at(known_at) if known_at else None
+    rows = _whole(limit, "--limit")
+    with _ledger(ctx).query() as q:
+        lines = q.history(account, since=start, as_of=day, known_at=known, limit=rows)
+        render.history(render.Output(), lines, q.account(account), fmt=fmt)
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+) -> None:
+    """Every event in append order with every stored field and its hash; exit 3 when the
+    chain is broken.
+
+    \b
+    Examples:
+      ledger audit
+      ledger audit --json > audit.json
+    """
+    fmt = _format(as_json, as_csv)
+    day = parse_as_of(as_of) if as_of else None
+    known = parse_known_at(known_at) if known_at else None
+    with _ledger(ctx).query() as q:
+        render.audit(render.Output(), q.audit(as_of=day, known_at=known), q.accounts, fmt=fmt)
+        check = q.reconcile()
+    if not check.ok:
+        first = check.findings[0]
+        raise _broken(first.seq, first.kind, first.detail)
+
+
+@app.command()
+def reconcile(
+    ctx: typer.Context,
+    digest_: Annotated[
+        str | None,
+        typer.Option(
+            "--digest",
+            help="A digest SEQ:HASH saved earlier; the log must still "
+            "hold exactly that event at that place.",
+            metavar="SEQ:HASH",
+        ),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Verify every account's running-balance chain and the log's hash chain; exit 3
+    naming the first broken seq.
+
+    \b
+    Examples:
+      ledger reconcile
+      ledger reconcile --digest "$(cat saved-digest.txt)"
+    """
+    expected = _parse_digest(digest_) if digest_ is not None else None
+    with _ledger(ctx).query() as q:
+        result = q.reconcile(expected)
+    render.reconciliation(render.Output(), result, as_json=as_json)
+    if not result.ok:
+        first = result.findings[0]
+        raise _broken(first.seq, first.kind, first.detail)
+
+
+@app.command()
+def digest(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """Print the head of the log as SEQ:HASH, to keep and check later with
+    `reconcile --digest`.
+
+    \b
+    Example:
+      ledger digest > saved-digest.txt
+    """
+    with _ledger(ctx).query() as q:
+        seq, hash_ = q.head()
+    render.digest(render.Output(), seq, hash_, as_json=as_json)
+
+
+def _parse_digest(text: str) -> tuple[int, str]:
+    seq, _, hash_ = text.strip().partition(":")
+    hash_ = hash_.lower()
+    if not (
+        seq.isascii()
+        and seq.isdigit()
+        and len(hash_) == 64
+        and all(c in "0123456789abcdef" for c in hash_)
+    ):
+        raise InvalidValue(f"--digest {text!r} is not of the form SEQ:HASH (as `digest` prints)")
+    return int(seq), hash_
+
+
+def _broken(seq: int, kind: str, detail: str) -> LedgerError:
+    from ledger_cli.errors import IntegrityFailure
+
+    return IntegrityFailure(f"the log is broken at seq {seq} ({kind}): {detail}")
+
+
+def main() -> None:
+    """The console script."""
+    app()

@@ -1,0 +1,72 @@
+"""Commands: requests to change the ledger, named as verbs. `decide` accepts or denies them.
+
+Amounts are carried as the user typed them: only the account's currency says how many
+decimals they may have, and that is known when the command is decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+DEFAULT_ACCOUNT = "checking"
+
+
+@dataclass(frozen=True)
+class OpenAccount:
+    name: str
+    date: date
+    currency: str = "USD"
+    overdraft_limit: str = "0"
+
+
+@dataclass(frozen=True)
+class CloseAccount:
+    name: str
+    date: date
+
+
+@dataclass(frozen=True)
+class Deposit:
+    amount: str
+    date: date
+    account: str = DEFAULT_ACCOUNT
+    payee: str | None = None
+    memo: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteCheck:
+    amount: str
+    date: date
+    account: str = DEFAULT_ACCOUNT
+    number: int | None = None
+    payee: str | None = None
+    memo: str | None = None
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    amount: str
+    date: date
+    account: str = DEFAULT_ACCOUNT
+    memo: str | None = None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    amount: str
+    date: date
+    source: str
+    target: str
+    memo: str | None = None
+
+
+@dataclass(frozen=True)
+class Void:
+    ref: str
+    date: date | None = None
+    reason: str | None = None
+
+
+Command = OpenAccount | CloseAccount | Deposit | WriteCheck | Withdraw | Transfer | Void

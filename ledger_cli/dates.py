@@ -1,0 +1,107 @@
+"""The two time axes (SPEC section 3): effective dates (days) and recorded times (UTC instants).
+
+Effective dates are `datetime.date`; recorded times are aware UTC datetimes, stored as fixed-width
+ISO 8601 text with microseconds (`2026-11-26T10:44:13.123456Z`) so that text order is time order.
+Local time is the process's time zone (the TZ environment variable, else the system's).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+
+from ledger_cli.errors import InvalidValue
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_RECORDED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def today() -> date:
+    """Today's date in local time: the default effective date of a write."""
+    return datetime.now().astimezone().date()
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_recorded(moment: datetime) -> str:
+    """A recorded time as stored: UTC, microseconds, `Z`."""
+    return moment.astimezone(UTC).strftime(_RECORDED_FORMAT)
+
+
+def parse_recorded(text: str) -> datetime:
+    """Read a stored recorded time back (strictly the stored form)."""
+    return datetime.strptime(text, _RECORDED_FORMAT).replace(tzinfo=UTC)
+
+
+def _relative_day(word: str) -> date | None:
+    word = word.strip().lower()
+    if word == "today":
+        return today()
+    if word == "yesterday":
+        return today() - timedelta(days=1)
+    return None
+
+
+def _parse_day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(f"{option} {text!r} is not a valid date (YYYY-MM-DD)") from None
+
+
+def parse_date(text: str, option: str = "--date") -> date:
+    """An effective date for a write: `YYYY-MM-DD`, `today` or `yesterday`."""
+    relative = _relative_day(text)
+    if relative is not None:
+        return relative
+    if not _DAY.fullmatch(text.strip()):
+        raise InvalidValue(
+            f"{option} {text!r} is not a date; use YYYY-MM-DD, 'today' or 'yesterday'"
+        )
+    return _parse_day(text.strip(), option)
+
+
+def _parse_moment(text: str, option: str) -> datetime:
+    """An ISO 8601 date-time; without an offset it is local time. Returned aware."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValue(
+            f"{option} {text!r} is not a date or time; use YYYY-MM-DD, an ISO 8601 "
+            "date-time, 'today' or 'yesterday'"
+        ) from None
+    return moment.astimezone() if moment.tzinfo is None else moment
+
+
+def parse_as_of(text: str, option: str = "--as-of") -> date:
+    """The last effective day a query includes, the whole of it.
+
+    A date-time counts its local date, since effective dates are days.
+    """
+    relative = _relative_day(text)
+    if relative is not None:
+        return relative
+    if _DAY.fullmatch(text.strip()):
+        return _parse_day(text.strip(), option)
+    return _parse_moment(text, option).astimezone().date()
+
+
+def parse_known_at(text: str, option: str = "--known-at") -> datetime:
+    """The last recorded instant a query includes, as an aware UTC datetime.
+
+    A bare date (or 'today', 'yesterday') means the end of that local day; a date-time
+    without an offset is local time; the `recorded_at` text printed by `audit` is accepted
+    verbatim.
+    """
+    day = _relative_day(text)
+    if day is None and _DAY.fullmatch(text.strip()):
+        day = _parse_day(text.strip(), option)
+    try:
+        if day is not None:
+            end = datetime.combine(day, time.max).astimezone()
+            return end.astimezone(UTC)
+        return _parse_moment(text, option).astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidValue(f"{option} {text!r} is out of the range of dates") from None

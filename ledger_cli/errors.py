@@ -1,0 +1,49 @@
+"""The one exception hierarchy of the tool, each class carrying its exit code (SPEC section 8).
+
+Only the CLI entry point turns these into a message and an exit status; every other layer
+raises them, translating foreign errors (sqlite3, OSError) where they happen.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    DENIED = 1
+    USAGE = 2
+    INTEGRITY = 3
+    STORAGE = 4
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+class LedgerError(Exception):
+    """Base of every error a user can cause; `str(error)` is the one line shown to them."""
+
+    exit_code: ExitCode = ExitCode.DENIED
+
+
+class Denied(LedgerError):
+    """A command was validated against the current state and refused; nothing was written."""
+
+
+class InvalidValue(LedgerError):
+    """A value given on the command line is not valid (amount, date, account name, reference)."""
+
+
+class NoLedger(LedgerError):
+    """A query named a ledger file that does not exist (queries never create one)."""
+
+
+class IntegrityFailure(LedgerError):
+    """`reconcile` or `audit` found a broken running-balance or hash chain."""
+
+    exit_code = ExitCode.INTEGRITY
+
+
+class StorageError(LedgerError):
+    """The file is unreadable, not a ledger, from a newer version, or locked past the timeout."""
+
+    exit_code = ExitCode.STORAGE

@@ -1,0 +1,78 @@
+"""Events: immutable facts, named in the past tense, as decided and as stored in the log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+Details = Mapping[str, str | int]
+
+
+class EventType(StrEnum):
+    ACCOUNT_OPENED = "AccountOpened"
+    ACCOUNT_CLOSED = "AccountClosed"
+    FUNDS_DEPOSITED = "FundsDeposited"
+    CHECK_WRITTEN = "CheckWritten"
+    CASH_WITHDRAWN = "CashWithdrawn"
+    TRANSFER_SENT = "TransferSent"
+    TRANSFER_RECEIVED = "TransferReceived"
+    TRANSACTION_VOIDED = "TransactionVoided"
+
+
+# Events that move money, and so appear in the register; the sign their amount must have
+# (+1 credit, -1 debit, 0 either: a void reverses whatever it voids).
+MONEY_SIGNS: Mapping[str, int] = {
+    EventType.FUNDS_DEPOSITED: 1,
+    EventType.CHECK_WRITTEN: -1,
+    EventType.CASH_WITHDRAWN: -1,
+    EventType.TRANSFER_SENT: -1,
+    EventType.TRANSFER_RECEIVED: 1,
+    EventType.TRANSACTION_VOIDED: 0,
+}
+MONEY_TYPES = frozenset(MONEY_SIGNS)
+ALL_TYPES = frozenset(EventType)
+
+# The keys an event's details may carry, with the type of their values.
+DETAIL_KEYS: Mapping[str, type] = {
+    "payee": str,
+    "memo": str,
+    "number": int,
+    "reason": str,
+    "voids": str,
+    "currency": str,
+    "overdraft_limit": int,
+    "from": str,
+    "to": str,
+}
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event as `decide` returns it: complete but for its place in the log."""
+
+    ref: str
+    type: EventType
+    account: str
+    amount: int
+    balance: int
+    date: date
+    details: Details
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event as stored: `seq`, `recorded_at` and the hash chain added by the store."""
+
+    seq: int
+    ref: str
+    type: str
+    account: str
+    amount: int
+    balance: int
+    date: date
+    recorded_at: str
+    details: Details
+    prev_hash: str
+    hash: str

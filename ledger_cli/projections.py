@@ -1,0 +1,90 @@
+"""Read models computed from the log: the accounts, balances and the register.
+
+Each takes rows from the store and derives an answer; none writes anything. They work on raw
+rows and tolerate a damaged log (an unknown currency falls back to the default), since `audit`
+must still show a log that `reconcile` rejects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ledger_cli.chain import Row
+from ledger_cli.events import EventType
+from ledger_cli.money import CURRENCIES, DEFAULT_CURRENCY, Currency
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    name: str
+    currency: Currency
+    opened_on: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Balance:
+    account: str
+    currency: Currency
+    balance: int
+    as_of: date | None
+    known_at: str | None
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    """One row of the register: a money-moving event and the running balance after it."""
+
+    row: Row
+    details: dict[str, Any]
+    balance: int
+
+
+def parse_details(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def accounts(rows: Iterable[Row]) -> dict[str, AccountInfo]:
+    """The accounts the log knows, from its AccountOpened and AccountClosed rows."""
+    found: dict[str, AccountInfo] = {}
+    for row in rows:
+        if row.type == EventType.ACCOUNT_OPENED:
+            code = parse_details(row.details).get("currency", DEFAULT_CURRENCY)
+            cur = CURRENCIES.get(str(code), CURRENCIES[DEFAULT_CURRENCY])
+            found[row.account] = AccountInfo(row.account, cur, row.date, closed=False)
+        elif row.type == EventType.ACCOUNT_CLOSED and row.account in found:
+            info = found[row.account]
+            found[row.account] = AccountInfo(info.name, info.currency, info.opened_on, True)
+    return found
+
+
+def register(
+    rows: Iterable[Row], *, since: date | None = None, limit: int | None = None
+) -> Iterator[RegisterLine]:
+    """The register of one account from rows in effective order (date, seq): each line with
+    the running balance of everything before it, including lines before `since`, which are
+    summed but not shown. `limit` keeps the last N lines."""
+    first_day = since.isoformat() if since else ""
+    running = 0
+    lines: Iterable[RegisterLine]
+
+    def all_lines() -> Iterator[RegisterLine]:
+        nonlocal running
+        for row in rows:
+            running += row.amount
+            if row.date >= first_day:
+                yield RegisterLine(row, parse_details(row.details), running)
+
+    lines = all_lines()
+    if limit is not None:
+        lines = deque(lines, maxlen=limit)
+    yield from lines

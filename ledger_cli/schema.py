@@ -1,0 +1,66 @@
+"""The ledger file's schema, created and upgraded through sqlite-utils migrations.
+
+`PRAGMA user_version` mirrors the number of applied migrations so that opening a file can tell
+cheaply, without importing sqlite-utils, whether it is current, older (migrate) or newer (refuse).
+`PRAGMA application_id` marks the file as a ledger.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
+
+APPLICATION_ID = 0x4C454447  # "LEDG"
+SCHEMA_VERSION = 1
+
+EVENTS_TABLE = """
+CREATE TABLE events (
+    seq         INTEGER PRIMARY KEY CHECK (seq >= 1),
+    ref         TEXT    NOT NULL,
+    type        TEXT    NOT NULL,
+    account     TEXT    NOT NULL,
+    amount      INTEGER NOT NULL,
+    balance     INTEGER NOT NULL,
+    date        TEXT    NOT NULL,
+    recorded_at TEXT    NOT NULL,
+    details     TEXT    NOT NULL,
+    prev_hash   TEXT    NOT NULL,
+    hash        TEXT    NOT NULL
+) STRICT
+"""
+
+# The log is append-only: the database itself refuses edits, and refuses an append that is not
+# exactly the next link of the chain (gapless seq, prev_hash = the head's hash).
+EVENTS_GUARDS = [
+    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+       BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+       BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END""",
+    """CREATE TRIGGER events_append_at_head BEFORE INSERT ON events
+       WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM events), 0) + 1
+         OR NEW.prev_hash IS NOT coalesce(
+              (SELECT hash FROM events ORDER BY seq DESC LIMIT 1), printf('%.64d', 0))
+       BEGIN SELECT RAISE(ABORT, 'events must be appended at the head of the chain'); END""",
+    "CREATE INDEX events_account_date ON events (account, date, seq)",
+    "CREATE INDEX events_ref ON events (ref)",
+]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply pending migrations on `conn`, which must already hold a write transaction."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations("ledger")
+
+    @migrations(name="0001_events")
+    def create_events(db: Database) -> None:
+        db.execute(EVENTS_TABLE)
+        for statement in EVENTS_GUARDS:
+            db.execute(statement)
+
+    migrations.apply(Database(conn, execute_plugins=False))
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

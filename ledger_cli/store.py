@@ -1,0 +1,275 @@
+"""The SQLite event store: opening a ledger file safely, appending at the head, reading rows.
+
+All SQL of the tool lives here and in schema.py. Every sqlite3 or OS error is translated into
+a StorageError where it happens, naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from ledger_cli import schema
+from ledger_cli.chain import COLUMNS, GENESIS, Row, encode_details, link_hash
+from ledger_cli.dates import format_recorded, now_utc
+from ledger_cli.errors import NoLedger, StorageError
+from ledger_cli.events import MONEY_TYPES, Event, EventType, NewEvent
+
+DEFAULT_BUSY_TIMEOUT = 10.0
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM events"
+_MONEY = f"type IN ({', '.join(repr(str(t)) for t in sorted(MONEY_TYPES))})"
+
+
+def busy_timeout() -> float:
+    """Seconds a command waits for another process's write to finish (LEDGER_BUSY_TIMEOUT)."""
+    raw = os.environ.get("LEDGER_BUSY_TIMEOUT", "")
+    try:
+        return max(0.0, float(raw)) if raw else DEFAULT_BUSY_TIMEOUT
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT
+
+
+@contextmanager
+def translate_errors(path: Path) -> Iterator[None]:
+    """Turn sqlite3 and OS errors into one-line StorageErrors that name the file."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        message = str(error)
+        if "locked" in message or "busy" in message:
+            message = f"{path} is locked by another process (waited {busy_timeout():g} s)"
+        elif "not a database" in message:
+            message = f"{path} is not a ledger file (not an SQLite database)"
+        elif "readonly" in message or "read-only" in message:
+            message = f"{path} cannot be written: the file or its folder is read-only"
+        elif "unable to open" in message:
+            message = f"{path} cannot be opened: {message}"
+        else:
+            message = f"{path}: {message}"
+        raise StorageError(message) from error
+    except OSError as error:
+        raise StorageError(f"{path}: {error.strerror or error}") from error
+
+
+def row_to_event(row: Row) -> Event:
+    return Event(
+        seq=row.seq,
+        ref=row.ref,
+        type=row.type,
+        account=row.account,
+        amount=row.amount,
+        balance=row.balance,
+        date=date.fromisoformat(row.date),
+        recorded_at=row.recorded_at,
+        details=json.loads(row.details),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class Store:
+    """An open ledger file. Use `Store.open` and close it (it is a context manager)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, write: bool, create_folder: bool = False) -> Store:
+        """Open the ledger at `path`. Only a write creates it (0600, folder 0700 when
+        `create_folder`); a query on a missing file is NoLedger."""
+        with translate_errors(path):
+            exists = path.exists()
+            if not exists and not write:
+                raise NoLedger(f"no ledger at {path}")
+            if not exists:
+                _create_file(path, create_folder)
+            if write:
+                conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
+            else:
+                uri = path.absolute().as_uri() + "?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout(), isolation_level=None)
+            store = cls(conn, path)
+            try:
+                store._prepare(write)
+            except BaseException:
+                conn.close()
+                raise
+            return store
+
+    def _prepare(self, write: bool) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
+        state = self._identify()
+        if state == "newer":
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            raise StorageError(
+                f"{self.path} was written by a newer version of ledger (schema {version}; "
+                f"this one knows {schema.SCHEMA_VERSION}); upgrade ledger"
+            )
+        if not write:
+            if state != "current":
+                raise StorageError(f"{self.path} is not a ledger file")
+            return
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        if state != "current":
+            with self.transaction():
+                if self._identify() != "current":
+                    schema.migrate(self.conn)
+
+    def _identify(self) -> str:
+        """'current', 'older', 'newer', 'empty' (a new file) or raise: not a ledger."""
+        app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if app_id == 0 and version == 0:
+            tables = self.conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+            if tables == 0:
+                return "empty"
+        if app_id != schema.APPLICATION_ID:
+            raise StorageError(f"{self.path} is an SQLite database but not a ledger file")
+        if version > schema.SCHEMA_VERSION:
+            return "newer"
+        return "current" if version == schema.SCHEMA_VERSION else "older"
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One BEGIN IMMEDIATE transaction: concurrent writers wait (busy timeout) and
+        serialise, so each reads the head it appends to."""
+        with translate_errors(self.path):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def head(self) -> tuple[int, str, str]:
+        """(seq, hash, recorded_at) of the last event, or (0, GENESIS, '') on an empty log."""
+        with translate_errors(self.path):
+            found = self.conn.execute(
+                "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        return (found[0], found[1], found[2]) if found else (0, GENESIS, "")
+
+    def append(self, new_events: Sequence[NewEvent]) -> list[Event]:
+        """Append events at the head of the chain, inside the caller's transaction."""
+        seq, prev_hash, last_recorded = self.head()
+        recorded_at = max(format_recorded(now_utc()), last_recorded)
+        rows = []
+        for new in new_events:
+            seq += 1
+            row = Row(
+                seq,
+                new.ref,
+                str(new.type),
+                new.account,
+                new.amount,
+                new.balance,
+                new.date.isoformat(),
+                recorded_at,
+                encode_details(new.details),
+                prev_hash,
+                "",
+            )
+            row = row._replace(hash=link_hash(prev_hash, row))
+            rows.append(row)
+            prev_hash = row.hash
+        with translate_errors(self.path):
+            self.conn.executemany(
+                f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * 11)})",
+                rows,
+            )
+        return [row_to_event(row) for row in rows]
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[Row]:
+        with translate_errors(self.path):
+            cursor = self.conn.execute(sql, params)
+            while batch := cursor.fetchmany(1000):
+                for values in batch:
+                    yield Row(*values)
+
+    def rows(self) -> Iterator[Row]:
+        """Every row in append (seq) order, streamed."""
+        return self._rows(f"{_SELECT} ORDER BY seq")
+
+    def events(self) -> Iterator[Event]:
+        return (row_to_event(row) for row in self.rows())
+
+    def row_at(self, seq: int) -> Row | None:
+        return next(self._rows(f"{_SELECT} WHERE seq = ?", (seq,)), None)
+
+    def account_rows(self) -> Iterator[Row]:
+        """The AccountOpened and AccountClosed rows, in seq order."""
+        kinds = (str(EventType.ACCOUNT_OPENED), str(EventType.ACCOUNT_CLOSED))
+        return self._rows(f"{_SELECT} WHERE type IN (?, ?) ORDER BY seq", kinds)
+
+    def filtered_rows(
+        self,
+        *,
+        account: str | None = None,
+        as_of: date | None = None,
+        known_at: str | None = None,
+        money_only: bool = False,
+        effective_order: bool = False,
+    ) -> Iterator[Row]:
+        """Rows of one account (or all), effective on or before `as_of`, recorded at or
+        before `known_at`, in seq order or in register order (date, seq)."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if account is not None:
+            clauses.append("account = ?")
+            params.append(account)
+        if as_of is not None:
+            clauses.append("date <= ?")
+            params.append(as_of.isoformat())
+        if known_at is not None:
+            clauses.append("recorded_at <= ?")
+            params.append(known_at)
+        if money_only:
+            clauses.append(_MONEY)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "date, seq" if effective_order else "seq"
+        return self._rows(f"{_SELECT}{where} ORDER BY {order}", params)
+
+    def sum_amounts(self, account: str, as_of: date | None, known_at: str | None) -> int:
+        """The sum of an account's amounts effective by `as_of` and recorded by `known_at`."""
+        sql = "SELECT coalesce(sum(amount), 0) FROM events WHERE account = ?"
+        params: list[object] = [account]
+        if as_of is not None:
+            sql += " AND date <= ?"
+            params.append(as_of.isoformat())
+        if known_at is not None:
+            sql += " AND recorded_at <= ?"
+            params.append(known_at)
+        with translate_errors(self.path):
+            total: int = self.conn.execute(sql, params).fetchone()[0]
+        return total
+
+
+def _create_file(path: Path, create_folder: bool) -> None:
+    """Create an empty ledger file readable by its owner only (0600), in a 0700 folder."""
+    folder = path.parent
+    if not folder.exists():
+        if not create_folder:
+            raise StorageError(f"cannot create {path}: the folder {folder} does not exist")
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
