@@ -38,7 +38,7 @@ def ledger_executable() -> str:
 
 @pytest.fixture
 def run_ledger(ledger_db: Path) -> object:
-    """Run the installed `ledger` in a subprocess: run_ledger("deposit", "10") -> CompletedProcess."""
+    """Run the installed `ledger` in a subprocess: `run_ledger("deposit", "10")`."""
 
     def run(*args: str, db: Path | None = None, check: bool = False,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
