@@ -8,11 +8,12 @@ Local time is the process's time zone (the TZ environment variable, else the sys
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from ledger_cli.errors import InvalidValue
 
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+# ISO 8601 dates without a time: calendar (2026-03-01, 20260301), week (2026-W09-7), ordinal.
+_DAY_ONLY = re.compile(r"[0-9]{4}-?W?[0-9-]{3,6}", re.ASCII)
 _RECORDED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -51,28 +52,43 @@ def _parse_day(text: str, option: str) -> date:
         raise InvalidValue(f"{option} {text!r} is not a valid date (YYYY-MM-DD)") from None
 
 
-def parse_date(text: str, option: str = "--date") -> date:
-    """An effective date for a write: `YYYY-MM-DD`, `today` or `yesterday`."""
+def _day(text: str, option: str) -> date | None:
+    """The day that `today`, `yesterday` or an ISO 8601 date without a time names, else None."""
     relative = _relative_day(text)
     if relative is not None:
         return relative
-    if not _DAY.fullmatch(text.strip()):
-        raise InvalidValue(
-            f"{option} {text!r} is not a date; use YYYY-MM-DD, 'today' or 'yesterday'"
-        )
-    return _parse_day(text.strip(), option)
+    stripped = text.strip()
+    return _parse_day(stripped, option) if _DAY_ONLY.fullmatch(stripped) else None
 
 
-def _parse_moment(text: str, option: str) -> datetime:
-    """An ISO 8601 date-time; without an offset it is local time. Returned aware."""
+def _moment(text: str, option: str, day: date | None, tz: tzinfo | None) -> datetime:
+    """The instant `text` names (a bare `day`: its last microsecond), in `tz` (None: local).
+    A date-time without an offset is local time."""
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = (
+            datetime.combine(day, time.max) if day is not None
+            else datetime.fromisoformat(text.strip())
+        )
     except ValueError:
         raise InvalidValue(
             f"{option} {text!r} is not a date or time; use YYYY-MM-DD, an ISO 8601 "
             "date-time, 'today' or 'yesterday'"
         ) from None
-    return moment.astimezone() if moment.tzinfo is None else moment
+    try:
+        aware = moment.astimezone() if moment.tzinfo is None else moment
+        return aware.astimezone(tz)
+    except (OverflowError, ValueError):
+        raise InvalidValue(f"{option} {text!r} is out of the range of dates") from None
+
+
+def parse_date(text: str, option: str = "--date") -> date:
+    """An effective date for a write: `YYYY-MM-DD`, `today` or `yesterday`."""
+    day = _day(text, option)
+    if day is None:
+        raise InvalidValue(
+            f"{option} {text!r} is not a date; use YYYY-MM-DD, 'today' or 'yesterday'"
+        )
+    return day
 
 
 def parse_as_of(text: str, option: str = "--as-of") -> date:
@@ -80,12 +96,8 @@ def parse_as_of(text: str, option: str = "--as-of") -> date:
 
     A date-time counts its local date, since effective dates are days.
     """
-    relative = _relative_day(text)
-    if relative is not None:
-        return relative
-    if _DAY.fullmatch(text.strip()):
-        return _parse_day(text.strip(), option)
-    return _parse_moment(text, option).astimezone().date()
+    day = _day(text, option)
+    return day if day is not None else _moment(text, option, None, None).date()
 
 
 def parse_known_at(text: str, option: str = "--known-at") -> datetime:
@@ -95,13 +107,4 @@ def parse_known_at(text: str, option: str = "--known-at") -> datetime:
     without an offset is local time; the `recorded_at` text printed by `audit` is accepted
     verbatim.
     """
-    day = _relative_day(text)
-    if day is None and _DAY.fullmatch(text.strip()):
-        day = _parse_day(text.strip(), option)
-    try:
-        if day is not None:
-            end = datetime.combine(day, time.max).astimezone()
-            return end.astimezone(UTC)
-        return _parse_moment(text, option).astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise InvalidValue(f"{option} {text!r} is out of the range of dates") from None
+    return _moment(text, option, _day(text, option), UTC)

@@ -165,9 +165,15 @@ class _Plan:
                 {"currency": found.currency.code, "overdraft_limit": 0},
             )
         if found is None:
-            raise Denied(unknown_account(name, list(self.state.accounts)))
+            candidates = [*self.state.accounts, *([DEFAULT_ACCOUNT] if auto_open else [])]
+            raise Denied(unknown_account(name, candidates))
         if found.closed:
             raise Denied(f"account '{name}' is closed")
+        if on < found.opened_on:
+            raise Denied(
+                f"{name} was opened on {found.opened_on.isoformat()}; an entry dated "
+                f"{on.isoformat()} would come before it"
+            )
         return found
 
     def add(
@@ -216,10 +222,8 @@ def check_account_name(name: str) -> None:
 
 def unknown_account(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    if not known:
-        hint = "; the ledger has no accounts yet" if name != DEFAULT_ACCOUNT else ""
-    return f"no account '{name}'{hint}"
+    hint = f"did you mean '{close[0]}'?" if close else f"open it with `ledger open {name}`"
+    return f"no account '{name}'; {hint}"
 
 
 def _text(value: str | None, what: str) -> str | None:

@@ -117,6 +117,9 @@ def test_unknown_account_suggests_the_close_one() -> None:
     assert denied("balance", "-a", "savngs") == (
         "ledger: no account 'savngs'; did you mean 'savings'?"
     )
+    assert denied("balance", "-a", "house") == (
+        "ledger: no account 'house'; open it with `ledger open house`"
+    )
     assert "not valid" in denied("open", "Bad Name")
 
 
@@ -155,6 +158,15 @@ def test_close_requires_a_zero_balance_and_then_denies_writes() -> None:
     assert denied("deposit", "1", "-a", "savings") == "ledger: account 'savings' is closed"
 
 
+def test_entries_before_the_account_was_opened_are_denied() -> None:
+    ok("deposit", "100", "--date", "2026-03-10")
+    assert denied("deposit", "5", "--date", "2026-03-09") == (
+        "ledger: checking was opened on 2026-03-10; an entry dated 2026-03-09 would come "
+        "before it"
+    )
+    assert as_json("balance", "--as-of", "2026-03-09")["balance"] == "0.00"  # type: ignore[index]
+
+
 def test_balance_as_of_includes_the_whole_day() -> None:
     ok("deposit", "100", "--date", "2026-03-01")
     ok("deposit", "50", "--date", "2026-03-02")
@@ -183,6 +195,7 @@ def test_history_since_limit_and_csv() -> None:
 
 
 def test_history_orders_by_effective_date_then_seq() -> None:
+    ok("open", "checking", "--date", "2026-02-01")
     ok("deposit", "100", "--date", "2026-03-05")
     ok("withdraw", "30", "--date", "2026-03-01")
     rows = as_json("history")
