@@ -89,6 +89,8 @@ class Store:
                 raise NoLedger(f"no ledger at {path}")
             if not exists:
                 _create_file(path, create_folder)
+            elif not _looks_like_sqlite(path):
+                raise StorageError(f"{path} is not a ledger file (not an SQLite database)")
             if write:
                 conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
             else:
@@ -259,6 +261,14 @@ class Store:
         with translate_errors(self.path):
             total: int = self.conn.execute(sql, params).fetchone()[0]
         return total
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    """An empty file (a new ledger) or one with SQLite's header. SQLite itself takes a
+    one-byte file for an empty database, and a write would overwrite it."""
+    with path.open("rb") as file:
+        header = file.read(16)
+    return header in (b"", b"SQLite format 3\x00")
 
 
 def _create_file(path: Path, create_folder: bool) -> None:
