@@ -184,7 +184,12 @@ def _describe(result: Outcome) -> str:
         case EventType.TRANSFER_SENT:
             text = f"Transferred {amount} from {main.account} to {details['to']}"
         case _:
-            text = f"Voided {details['voids']}"
+            reversals = ", ".join(
+                f"{format_amount(e.amount, result.currencies[e.account], grouping=True)} on "
+                f"{e.account}"
+                for e in result.events
+            )
+            text = f"Voided {details['voids']}: {reversals}"
     return prefix + text
 
 
@@ -205,7 +210,10 @@ def balances(output: Output, items: list[Balance], *, as_json: bool, single: boo
     if as_json:
         output.json(balance_json(items[0]) if single else [balance_json(i) for i in items])
         return
-    scope = _scope(items[0]) if items else ""
+    if not items:
+        output.line("The ledger has no accounts yet.")
+        return
+    scope = _scope(items[0])
     if single:
         item = items[0]
         amount = format_amount(item.balance, item.currency, grouping=True)
