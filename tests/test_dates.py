@@ -62,12 +62,15 @@ def test_parse_date_reads_a_day() -> None:
     assert parse_date("2028-02-29") == date(2028, 2, 29)
 
 
-def test_parse_date_relative_words_are_local_days(local_tz: SetTZ) -> None:
+@pytest.mark.parametrize("parse", [parse_date, parse_as_of], ids=["date", "as_of"])
+def test_relative_words_are_local_days(
+    local_tz: SetTZ, parse: Callable[[str], date]
+) -> None:
     for zone in ZONES:
         local_tz(zone)
         before = datetime.now().astimezone().date()
-        today = parse_date("today")
-        yesterday = parse_date("yesterday")
+        today = parse("today")
+        yesterday = parse("Yesterday")
         after = datetime.now().astimezone().date()
         assert today in {before, after}
         assert yesterday == today - timedelta(days=1)
@@ -116,17 +119,6 @@ def test_as_of_date_time_counts_its_local_date(
 ) -> None:
     local_tz(zone)
     assert parse_as_of(text) == day
-
-
-def test_as_of_relative_words(local_tz: SetTZ) -> None:
-    for zone in ZONES:
-        local_tz(zone)
-        before = datetime.now().astimezone().date()
-        today = parse_as_of("today")
-        yesterday = parse_as_of("Yesterday")
-        after = datetime.now().astimezone().date()
-        assert today in {before, after}
-        assert yesterday == today - timedelta(days=1)
 
 
 # --- parse_known_at: the last recorded instant a query includes ---------------------------
