@@ -70,7 +70,9 @@ def canonical(row: Row) -> str:
 
 
 def link_hash(prev_hash: str, row: Row) -> str:
-    return hashlib.sha256((prev_hash + canonical(row)).encode("utf-8")).hexdigest()
+    # surrogateescape: text that is not UTF-8 on disk is hashed as the bytes it is
+    data = (prev_hash + canonical(row)).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(data).hexdigest()
 
 
 class Verifier:
@@ -86,6 +88,17 @@ class Verifier:
 
     def feed(self, row: Row) -> None:
         self.count += 1
+        wrong = [
+            name
+            for name, value in zip(COLUMNS, row, strict=True)
+            if type(value) is not _COLUMN_TYPES.get(name, str)
+        ]
+        if wrong:
+            # Only a table rebuilt without STRICT can hold these; nothing else is checkable.
+            detail = f"stored values of the wrong type: {', '.join(wrong)}"
+            self.findings.append(Finding(self._seq_of(row), "format", detail))
+            self.head_seq = self._seq_of(row)
+            return
         problems = list(self._check(row))
         self.findings.extend(Finding(row.seq, kind, detail) for kind, detail in problems)
         self.head_seq, self.head_hash = row.seq, row.hash
@@ -119,9 +132,11 @@ class Verifier:
             )
         yield from _format_problems(row)
 
-    @property
-    def ok(self) -> bool:
-        return not self.findings
+    def _seq_of(self, row: Row) -> int:
+        return row.seq if type(row.seq) is int else self.head_seq + 1
+
+
+_COLUMN_TYPES: Mapping[str, type] = {"seq": int, "amount": int, "balance": int}
 
 
 def verify(rows: Iterable[Row]) -> Verifier:

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from ledger_cli import __version__, commands, render
 from ledger_cli.dates import parse_as_of, parse_date, parse_known_at, today
-from ledger_cli.errors import ExitCode, InvalidValue, LedgerError
+from ledger_cli.errors import ExitCode, IntegrityFailure, InvalidValue, LedgerError
 from ledger_cli.service import Ledger
 
 
@@ -29,11 +29,13 @@ class Settings:
     debug: bool
 
 
-def _debugging(ctx: typer.Context | None) -> bool:
-    settings = ctx.find_object(Settings) if ctx is not None else None
-    if settings is not None:
-        return settings.debug
-    return os.environ.get("LEDGER_DEBUG", "") not in ("", "0", "false", "no")
+def _debug_env() -> bool:
+    return os.environ.get("LEDGER_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _debugging(ctx: typer.Context) -> bool:
+    settings = ctx.find_object(Settings)
+    return settings.debug if settings is not None else _debug_env()
 
 
 class LedgerGroup(TyperGroup):
@@ -75,8 +77,30 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Amount arguments accept a leading '-' so that `ledger deposit -5` is denied with a clear
-# message (exit 1) instead of being mistaken for an option.
+
+class AmountCommand(TyperCommand):
+    """A command whose AMOUNT may start with '-', so that `ledger deposit -5` is denied with
+    a clear message (exit 1) instead of being taken for an option; any other unknown option
+    is still a usage error (exit 2)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        takes_value = {}
+        for param in self.get_params(ctx):
+            for name in (*param.opts, *param.secondary_opts):
+                takes_value[name] = not getattr(param, "is_flag", False)
+        words = iter(args)
+        for word in words:
+            if word == "--":
+                break
+            name = word.split("=", 1)[0]
+            if name in takes_value:
+                if takes_value[name] and "=" not in word:
+                    next(words, None)
+            elif word.startswith("-") and (len(word) == 1 or word[1].isalpha() or word[1] == "-"):
+                ctx.fail(f"No such option: {word}")
+        return list(super().parse_args(ctx, args))
+
+
 MONEY_COMMAND = {"ignore_unknown_options": True}
 
 Account = Annotated[str, typer.Option("--account", "-a", help="Account name.")]
@@ -120,12 +144,10 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option(
-            "--db", envvar="LEDGER_DB", help="The ledger file (env LEDGER_DB).", dir_okay=False
-        ),
+        typer.Option("--db", envvar="LEDGER_DB", help="The ledger file (env LEDGER_DB)."),
     ] = None,
     debug: Annotated[
-        bool, typer.Option("--debug", envvar="LEDGER_DEBUG", help="Show tracebacks.")
+        bool, typer.Option("--debug", help="Show tracebacks (also: LEDGER_DEBUG=1).")
     ] = False,
     version: Annotated[
         bool,
@@ -135,7 +157,7 @@ def root(
     ] = False,
 ) -> None:
     """An event-sourced checkbook register for the command line."""
-    ctx.obj = Settings(db=db, debug=debug)
+    ctx.obj = Settings(db=db, debug=debug or _debug_env())
 
 
 def _ledger(ctx: typer.Context) -> Ledger:
@@ -147,7 +169,7 @@ def _ledger(ctx: typer.Context) -> Ledger:
     return Ledger(user_data_path("ledger", appauthor=False) / "ledger.db", create_folder=True)
 
 
-def _day(text: str | None) -> date:
+def _effective(text: str | None) -> date:
     return today() if text is None else parse_date(text)
 
 
@@ -175,10 +197,12 @@ def _run(ctx: typer.Context, command: commands.Command, as_json: bool) -> None:
 # -- commands ------------------------------------------------------------------------------------
 
 
-@app.command(context_settings=MONEY_COMMAND)
+@app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
 def deposit(
     ctx: typer.Context,
-    amount: Annotated[str, typer.Argument(help="Amount, e.g. 10000, 10,000.50 or $12.50.")],
+    amount: Annotated[
+        str, typer.Argument(metavar="AMOUNT", help="Amount, e.g. 10000, 10,000.50 or $12.50.")
+    ],
     account: Account = commands.DEFAULT_ACCOUNT,
     date_: WriteDate = None,
     payee: Payee = None,
@@ -191,13 +215,13 @@ def deposit(
     Example:
       ledger deposit 10000 --payee "Salary" --date 2026-03-01
     """
-    _run(ctx, commands.Deposit(amount, _day(date_), account, payee, memo), as_json)
+    _run(ctx, commands.Deposit(amount, _effective(date_), account, payee, memo), as_json)
 
 
-@app.command(context_settings=MONEY_COMMAND)
+@app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
 def check(
     ctx: typer.Context,
-    amount: Annotated[str, typer.Argument(help="Amount of the check.")],
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount of the check.")],
     account: Account = commands.DEFAULT_ACCOUNT,
     number: Annotated[
         str | None,
@@ -216,14 +240,16 @@ def check(
     Example:
       ledger check 4000 --payee "Landlord" --number 101
     """
-    cmd = commands.WriteCheck(amount, _day(date_), account, _whole(number, "--number"), payee, memo)
+    cmd = commands.WriteCheck(
+        amount, _effective(date_), account, _whole(number, "--number"), payee, memo
+    )
     _run(ctx, cmd, as_json)
 
 
-@app.command(context_settings=MONEY_COMMAND)
+@app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
 def withdraw(
     ctx: typer.Context,
-    amount: Annotated[str, typer.Argument(help="Amount of cash taken out.")],
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount of cash taken out.")],
     account: Account = commands.DEFAULT_ACCOUNT,
     memo: Memo = None,
     date_: WriteDate = None,
@@ -235,13 +261,13 @@ def withdraw(
     Example:
       ledger withdraw 300 -m "ATM Main St"
     """
-    _run(ctx, commands.Withdraw(amount, _day(date_), account, memo), as_json)
+    _run(ctx, commands.Withdraw(amount, _effective(date_), account, memo), as_json)
 
 
-@app.command(context_settings=MONEY_COMMAND)
+@app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
 def transfer(
     ctx: typer.Context,
-    amount: Annotated[str, typer.Argument(help="Amount to move.")],
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount to move.")],
     source: Annotated[str, typer.Option("--from", help="Account the money leaves.")],
     target: Annotated[str, typer.Option("--to", help="Account the money goes to.")],
     memo: Memo = None,
@@ -254,13 +280,15 @@ def transfer(
     Example:
       ledger transfer 500 --from checking --to savings
     """
-    _run(ctx, commands.Transfer(amount, _day(date_), source, target, memo), as_json)
+    _run(ctx, commands.Transfer(amount, _effective(date_), source, target, memo), as_json)
 
 
 @app.command()
 def void(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Reference of the transaction to reverse.")],
+    ref: Annotated[
+        str, typer.Argument(metavar="REF", help="Reference of the transaction to reverse.")
+    ],
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is voided.")] = None,
     date_: Annotated[
         str | None,
@@ -281,7 +309,9 @@ def void(
 @app.command("open")
 def open_(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Account name: a-z, 0-9, '-', '_', ':'.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Account name: a-z, 0-9, '-', '_', ':'.")
+    ],
     currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code.")] = "USD",
     overdraft_limit: Annotated[
         str, typer.Option("--overdraft-limit", help="How far below zero debits may go.")
@@ -295,13 +325,15 @@ def open_(
     Example:
       ledger open savings --currency USD --overdraft-limit 0
     """
-    _run(ctx, commands.OpenAccount(name, _day(date_), currency, overdraft_limit), as_json)
+    _run(ctx, commands.OpenAccount(name, _effective(date_), currency, overdraft_limit), as_json)
 
 
 @app.command()
 def close(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Account to close; its balance must be 0.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Account to close; its balance must be 0.")
+    ],
     date_: WriteDate = None,
     as_json: AsJson = False,
 ) -> None:
@@ -311,7 +343,7 @@ def close(
     Example:
       ledger close savings
     """
-    _run(ctx, commands.CloseAccount(name, _day(date_)), as_json)
+    _run(ctx, commands.CloseAccount(name, _effective(date_)), as_json)
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -334,8 +366,8 @@ def balance(
       ledger balance -a savings --as-of 2026-03-01
       ledger balance --all --json
     """
-    day = parse_as_of(as_of) if as_of else None
-    known = parse_known_at(known_at) if known_at else None
+    day = parse_as_of(as_of) if as_of is not None else None
+    known = parse_known_at(known_at) if known_at is not None else None
     with _ledger(ctx).query() as q:
         items = q.balances(day, known) if all_ else [q.balance(account, day, known)]
     render.balances(render.Output(), items, as_json=as_json, single=not all_)
@@ -364,9 +396,9 @@ def history(
       ledger history --since 2026-03-01 --as-of 2026-03-31 --csv
     """
     fmt = _format(as_json, as_csv)
-    start = parse_date(since, "--since") if since else None
-    day = parse_as_of(as_of) if as_of else None
-    known = parse_known_at(known_at) if known_at else None
+    start = parse_date(since, "--since") if since is not None else None
+    day = parse_as_of(as_of) if as_of is not None else None
+    known = parse_known_at(known_at) if known_at is not None else None
     rows = _whole(limit, "--limit")
     with _ledger(ctx).query() as q:
         lines = q.history(account, since=start, as_of=day, known_at=known, limit=rows)
@@ -390,8 +422,8 @@ def audit(
       ledger audit --json > audit.json
     """
     fmt = _format(as_json, as_csv)
-    day = parse_as_of(as_of) if as_of else None
-    known = parse_known_at(known_at) if known_at else None
+    day = parse_as_of(as_of) if as_of is not None else None
+    known = parse_known_at(known_at) if known_at is not None else None
     with _ledger(ctx).query() as q:
         render.audit(render.Output(), q.audit(as_of=day, known_at=known), q.accounts, fmt=fmt)
         check = q.reconcile()
@@ -423,7 +455,7 @@ def reconcile(
       ledger reconcile --digest "$(cat saved-digest.txt)"
     """
     expected = _parse_digest(digest_) if digest_ is not None else None
-    with _ledger(ctx).query() as q:
+    with _ledger(ctx).query(damaged_ok=True) as q:
         result = q.reconcile(expected)
     render.reconciliation(render.Output(), result, as_json=as_json)
     if not result.ok:
@@ -459,8 +491,6 @@ def _parse_digest(text: str) -> tuple[int, str]:
 
 
 def _broken(seq: int, kind: str, detail: str) -> LedgerError:
-    from ledger_cli.errors import IntegrityFailure
-
     return IntegrityFailure(f"the log is broken at seq {seq} ({kind}): {detail}")
 
 

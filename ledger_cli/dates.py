@@ -66,7 +66,8 @@ def _moment(text: str, option: str, day: date | None, tz: tzinfo | None) -> date
     A date-time without an offset is local time."""
     try:
         moment = (
-            datetime.combine(day, time.max) if day is not None
+            datetime.combine(day, time.max)
+            if day is not None
             else datetime.fromisoformat(text.strip())
         )
     except ValueError:

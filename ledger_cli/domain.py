@@ -44,6 +44,7 @@ class AccountState:
     opened_on: date
     balance: int = 0
     closed: bool = False
+    last_entry_on: date | None = None
     check_numbers: dict[int, str] = field(default_factory=dict)
 
     def money(self, minor: int) -> str:
@@ -105,6 +106,10 @@ def evolve(state: State, event: Event) -> State:
         account.balance = event.balance
         if event.type == EventType.ACCOUNT_CLOSED:
             account.closed = True
+        if event.type in MONEY_TYPES and (
+            account.last_entry_on is None or event.date > account.last_entry_on
+        ):
+            account.last_entry_on = event.date
         if event.type == EventType.CHECK_WRITTEN and "number" in event.details:
             account.check_numbers[int(event.details["number"])] = event.ref
     return state
@@ -262,6 +267,11 @@ def _close(plan: _Plan, cmd: CloseAccount) -> Decision:
         raise Denied(
             f"account '{cmd.name}' has a balance of {account.money(account.balance)}; "
             "only an account at 0 can be closed"
+        )
+    if account.last_entry_on is not None and cmd.date < account.last_entry_on:
+        raise Denied(
+            f"{cmd.name} has entries up to {account.last_entry_on.isoformat()}; it cannot be "
+            f"closed on {cmd.date.isoformat()}, before them"
         )
     plan.add(EventType.ACCOUNT_CLOSED, account, 0, cmd.date, {})
     return plan.decision()

@@ -358,6 +358,8 @@ def audit_record(row: Row, accounts: Mapping[str, AccountInfo]) -> dict[str, Any
         "recorded_at": row.recorded_at,
     }
     for key in DETAIL_KEYS:
+        if key == "currency":
+            continue  # the account's currency, set above; AccountOpened's detail is the same
         value = details.get(key)
         if key == "overdraft_limit" and isinstance(value, int):
             value = money(value, cur)
@@ -428,6 +430,7 @@ def reconciliation(output: Output, result: Reconciliation, *, as_json: bool) -> 
                 "problems": [
                     {"seq": f.seq, "kind": f.kind, "detail": f.detail} for f in result.findings
                 ],
+                "warnings": result.warnings,
             }
         )
         return
@@ -436,13 +439,15 @@ def reconciliation(output: Output, result: Reconciliation, *, as_json: bool) -> 
             f"OK: {verifier.count} events verified; running balances and hash chain "
             f"intact; head {verifier.head_seq}:{verifier.head_hash}"
         )
-        return
-    output.line(f"BROKEN: {len(result.findings)} problem(s) in {verifier.count} events")
-    output.table(
-        ["seq", "kind", "detail"],
-        [[str(f.seq), f.kind, f.detail] for f in result.findings],
-        right=[0],
-    )
+    else:
+        output.line(f"BROKEN: {len(result.findings)} problem(s) in {verifier.count} events")
+        output.table(
+            ["seq", "kind", "detail"],
+            [[str(f.seq), f.kind, f.detail] for f in result.findings],
+            right=[0],
+        )
+    for warning in result.warnings:
+        output.line(f"warning: {warning}")
 
 
 def digest(output: Output, seq: int, hash_: str, *, as_json: bool) -> None:

@@ -21,10 +21,10 @@ from ledger_cli.commands import (
 )
 from ledger_cli.dates import format_recorded
 from ledger_cli.domain import State, check_account_name, decide, evolve, unknown_account
-from ledger_cli.errors import Denied, InvalidValue
+from ledger_cli.errors import Denied, IntegrityFailure, InvalidValue
 from ledger_cli.events import Event
 from ledger_cli.money import Currency
-from ledger_cli.store import Store
+from ledger_cli.store import Store, translate_errors
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,14 @@ class Ledger:
     def execute(self, command: Command) -> Outcome:
         """Decide `command` against the current state and append its events, all in one
         BEGIN IMMEDIATE transaction; a denial raises and writes nothing."""
-        if not self.path.exists():
+        with translate_errors(self.path):
+            missing = not self.path.exists()
+        if missing:
             # A command denied on an empty ledger must not leave a new file behind.
             decide(State(), command)
         with Store.open(self.path, write=True, create_folder=self.create_folder) as store:
             with store.transaction():
-                state = State()
-                for event in store.events():
-                    evolve(state, event)
+                state = _replay(store)
                 decision = decide(state, command)
                 events = store.append(decision.events)
         for event in events:
@@ -77,10 +77,31 @@ class Ledger:
         )
 
     @contextmanager
-    def query(self) -> Iterator[Queries]:
-        """A read-only view of the ledger; a missing file is NoLedger, never created."""
-        with Store.open(self.path, write=False) as store:
+    def query(self, *, damaged_ok: bool = False) -> Iterator[Queries]:
+        """A read-only view of one moment of the ledger; a missing file is NoLedger, never
+        created. `damaged_ok` lets `reconcile` look at a log whose table was rebuilt."""
+        with (
+            Store.open(self.path, write=False, damaged_ok=damaged_ok) as store,
+            store.snapshot(),
+        ):
             yield Queries(store)
+
+
+def _replay(store: Store) -> State:
+    """The current state, folded from the log. A row the domain cannot read means the log
+    was edited: that is an integrity failure, not a bug."""
+    seq = 0
+    try:
+        state = State()
+        for event in store.events():
+            seq = event.seq
+            evolve(state, event)
+    except (ValueError, KeyError, TypeError, InvalidValue) as error:
+        raise IntegrityFailure(
+            f"the log is damaged at seq {seq + 1 if seq == state.seq else seq}; "
+            "run `ledger reconcile`"
+        ) from error
+    return state
 
 
 def _named_account(command: Command, events: list[Event]) -> str:
@@ -98,6 +119,7 @@ def _named_account(command: Command, events: list[Event]) -> str:
 class Reconciliation:
     verifier: chain.Verifier
     findings: list[chain.Finding]
+    warnings: list[str]
 
     @property
     def ok(self) -> bool:
@@ -111,17 +133,32 @@ class Queries:
         self.store = store
         self.accounts = projections.accounts(store.account_rows())
 
-    def account(self, name: str) -> projections.AccountInfo:
+    def account(self, name: str, known_at: datetime | None = None) -> projections.AccountInfo:
+        """The account `name` as the ledger knew it at `known_at` (default: now)."""
         check_account_name(name)
-        found = self.accounts.get(name)
+        known = self._accounts_known(known_at)
+        found = known.get(name)
         if found is None:
-            raise Denied(unknown_account(name, list(self.accounts)))
+            when = f" at {format_recorded(known_at)}" if known_at and name in self.accounts else ""
+            raise Denied(
+                unknown_account(name, list(known))
+                if not when
+                else f"no account '{name}'{when}; it was opened later"
+            )
         return found
+
+    def _accounts_known(self, known_at: datetime | None) -> dict[str, projections.AccountInfo]:
+        if known_at is None:
+            return self.accounts
+        known = format_recorded(known_at)
+        return projections.accounts(
+            row for row in self.store.account_rows() if row.recorded_at <= known
+        )
 
     def balance(
         self, name: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> projections.Balance:
-        info = self.account(name)
+        info = self.account(name, known_at)
         known = format_recorded(known_at) if known_at else None
         total = self.store.sum_amounts(name, as_of, known)
         return projections.Balance(name, info.currency, total, as_of, known)
@@ -129,7 +166,8 @@ class Queries:
     def balances(
         self, as_of: date | None = None, known_at: datetime | None = None
     ) -> list[projections.Balance]:
-        return [self.balance(name, as_of, known_at) for name in sorted(self.accounts)]
+        names = sorted(self._accounts_known(known_at))
+        return [self.balance(name, as_of, known_at) for name in names]
 
     def history(
         self,
@@ -140,9 +178,7 @@ class Queries:
         known_at: datetime | None = None,
         limit: int | None = None,
     ) -> Iterator[projections.RegisterLine]:
-        self.account(name)
-        if limit is not None and limit < 1:
-            raise InvalidValue(f"--limit {limit} is not valid; it must be 1 or more")
+        self.account(name, known_at)
         rows = self.store.filtered_rows(
             account=name,
             as_of=as_of,
@@ -163,10 +199,18 @@ class Queries:
         """Verify both chains of the whole log, and that it still holds the `digest` event."""
         verifier = chain.verify(self.store.rows())
         findings = list(verifier.findings)
+        if not self.store.is_strict():
+            findings.append(chain.Finding(0, "schema", "the events table is no longer STRICT"))
+        warnings = [
+            f"the guard trigger {name} is gone: the database no longer refuses edits"
+            for name in self.store.missing_guards()
+        ]
         if digest is not None:
             seq, expected = digest
             row = self.store.row_at(seq)
-            if row is None:
+            if seq == 0 and expected == chain.GENESIS:
+                pass  # the empty prefix: every log holds it
+            elif row is None:
                 findings.append(
                     chain.Finding(
                         seq,
@@ -182,7 +226,7 @@ class Queries:
                     )
                 )
         findings.sort(key=lambda finding: finding.seq)
-        return Reconciliation(verifier, findings)
+        return Reconciliation(verifier, findings, warnings)
 
     def head(self) -> tuple[int, str]:
         seq, hash_, _ = self.store.head()

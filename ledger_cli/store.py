@@ -12,26 +12,32 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ledger_cli import schema
 from ledger_cli.chain import COLUMNS, GENESIS, Row, encode_details, link_hash
 from ledger_cli.dates import format_recorded, now_utc
-from ledger_cli.errors import NoLedger, StorageError
+from ledger_cli.errors import IntegrityFailure, NoLedger, StorageError
 from ledger_cli.events import MONEY_TYPES, Event, EventType, NewEvent
 
-DEFAULT_BUSY_TIMEOUT = 10.0
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+MAX_BUSY_TIMEOUT_MS = 3_600_000
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM events"
 _MONEY = f"type IN ({', '.join(repr(str(t)) for t in sorted(MONEY_TYPES))})"
+_GUARDS = ("events_no_update", "events_no_delete", "events_append_at_head")
 
 
-def busy_timeout() -> float:
-    """Seconds a command waits for another process's write to finish (LEDGER_BUSY_TIMEOUT)."""
-    raw = os.environ.get("LEDGER_BUSY_TIMEOUT", "")
+def busy_timeout_ms() -> int:
+    """How long a command waits for another process's write (LEDGER_BUSY_TIMEOUT, seconds)."""
+    raw = os.environ.get("LEDGER_BUSY_TIMEOUT", "").strip()
     try:
-        return max(0.0, float(raw)) if raw else DEFAULT_BUSY_TIMEOUT
-    except ValueError:
-        return DEFAULT_BUSY_TIMEOUT
+        seconds = Decimal(raw) if raw else None
+    except InvalidOperation:
+        seconds = None
+    if seconds is None or not seconds.is_finite() or seconds < 0:
+        return DEFAULT_BUSY_TIMEOUT_MS
+    return min(int(seconds * 1000), MAX_BUSY_TIMEOUT_MS)
 
 
 @contextmanager
@@ -42,18 +48,49 @@ def translate_errors(path: Path) -> Iterator[None]:
     except sqlite3.Error as error:
         message = str(error)
         if "locked" in message or "busy" in message:
-            message = f"{path} is locked by another process (waited {busy_timeout():g} s)"
+            waited = busy_timeout_ms() / 1000
+            message = f"{path} is locked by another process (waited {waited:g} s)"
         elif "not a database" in message:
             message = f"{path} is not a ledger file (not an SQLite database)"
         elif "readonly" in message or "read-only" in message:
             message = f"{path} cannot be written: the file or its folder is read-only"
         elif "unable to open" in message:
             message = f"{path} cannot be opened: {message}"
+        elif "integer overflow" in message:
+            message = f"{path}: a sum is beyond the range of 64-bit integers"
         else:
             message = f"{path}: {message}"
         raise StorageError(message) from error
     except OSError as error:
         raise StorageError(f"{path}: {error.strerror or error}") from error
+
+
+def _decode(raw: bytes) -> str:
+    """Text columns as stored; bytes that are not UTF-8 (only an edit of the file makes
+    them) survive as surrogates, so the hash check sees exactly what is on disk."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _connect(target: str, *, uri: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(target, uri=uri, timeout=busy_timeout_ms() / 1000, isolation_level=None)
+    conn.text_factory = _decode
+    return conn
+
+
+def _connect_for_query(path: Path) -> sqlite3.Connection:
+    """A connection that cannot create the file (`mode=rw`; SQLite falls back to read-only
+    for a write-protected file). In a read-only folder, where SQLite cannot make the WAL
+    index, it opens the file as immutable: no process can be writing to it there."""
+    base = path.absolute().as_uri()
+    conn = _connect(base + "?mode=rw", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        return conn
+    except sqlite3.OperationalError as error:
+        conn.close()
+        if "unable to open" not in str(error) and "readonly" not in str(error):
+            raise
+    return _connect(base + "?mode=ro&immutable=1", uri=True)
 
 
 def row_to_event(row: Row) -> Event:
@@ -78,34 +115,36 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self._schema_pending = False
 
     @classmethod
-    def open(cls, path: Path, *, write: bool, create_folder: bool = False) -> Store:
+    def open(
+        cls, path: Path, *, write: bool, create_folder: bool = False, damaged_ok: bool = False
+    ) -> Store:
         """Open the ledger at `path`. Only a write creates it (0600, folder 0700 when
-        `create_folder`); a query on a missing file is NoLedger."""
+        `create_folder`); a query on a missing file is NoLedger. A log whose table was
+        rebuilt without its guards is refused (IntegrityFailure) unless `damaged_ok`."""
         with translate_errors(path):
             exists = path.exists()
             if not exists and not write:
                 raise NoLedger(f"no ledger at {path}")
             if not exists:
                 _create_file(path, create_folder)
+            elif path.is_dir():
+                raise StorageError(f"{path} is a folder, not a ledger file")
             elif not _looks_like_sqlite(path):
                 raise StorageError(f"{path} is not a ledger file (not an SQLite database)")
-            if write:
-                conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
-            else:
-                uri = path.absolute().as_uri() + "?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout(), isolation_level=None)
+            conn = _connect(str(path), uri=False) if write else _connect_for_query(path)
             store = cls(conn, path)
             try:
-                store._prepare(write)
+                store._prepare(write, damaged_ok)
             except BaseException:
                 conn.close()
                 raise
             return store
 
-    def _prepare(self, write: bool) -> None:
-        self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout() * 1000)}")
+    def _prepare(self, write: bool, damaged_ok: bool) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         state = self._identify()
         if state == "newer":
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -113,16 +152,22 @@ class Store:
                 f"{self.path} was written by a newer version of ledger (schema {version}; "
                 f"this one knows {schema.SCHEMA_VERSION}); upgrade ledger"
             )
+        if state == "current" and not damaged_ok and not self.is_strict():
+            raise IntegrityFailure(
+                f"{self.path}: the events table was rebuilt without its STRICT types; "
+                "run `ledger reconcile`"
+            )
         if not write:
             if state != "current":
                 raise StorageError(f"{self.path} is not a ledger file")
             return
-        self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
-        if state != "current":
-            with self.transaction():
-                if self._identify() != "current":
-                    schema.migrate(self.conn)
+        if state == "current":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        else:
+            # Created or upgraded inside the command's own transaction, so that a denied
+            # command leaves even an empty file as it was.
+            self._schema_pending = True
 
     def _identify(self) -> str:
         """'current', 'older', 'newer', 'empty' (a new file) or raise: not a ledger."""
@@ -137,6 +182,24 @@ class Store:
         if version > schema.SCHEMA_VERSION:
             return "newer"
         return "current" if version == schema.SCHEMA_VERSION else "older"
+
+    def is_strict(self) -> bool:
+        with translate_errors(self.path):
+            found = self.conn.execute(
+                "SELECT strict FROM pragma_table_list WHERE schema = 'main' AND name = 'events'"
+            ).fetchone()
+        return bool(found and found[0])
+
+    def missing_guards(self) -> list[str]:
+        """The append-only triggers that are no longer in the file."""
+        with translate_errors(self.path):
+            present = {
+                name
+                for (name,) in self.conn.execute(
+                    "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'events'"
+                )
+            }
+        return [name for name in _GUARDS if name not in present]
 
     def close(self) -> None:
         self.conn.close()
@@ -154,11 +217,26 @@ class Store:
         with translate_errors(self.path):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                if self._schema_pending and self._identify() != "current":
+                    schema.migrate(self.conn)
                 yield
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+            if self._schema_pending:
+                self._schema_pending = False
+                self.conn.execute("PRAGMA journal_mode = WAL")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same state of the log."""
+        with translate_errors(self.path):
+            self.conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.conn.execute("ROLLBACK")
 
     def head(self) -> tuple[int, str, str]:
         """(seq, hash, recorded_at) of the last event, or (0, GENESIS, '') on an empty log."""
@@ -259,7 +337,18 @@ class Store:
             sql += " AND recorded_at <= ?"
             params.append(known_at)
         with translate_errors(self.path):
-            total: int = self.conn.execute(sql, params).fetchone()[0]
+            try:
+                total: int = self.conn.execute(sql, params).fetchone()[0]
+            except sqlite3.OperationalError as error:
+                if "integer overflow" not in str(error):
+                    raise
+                # Each balance is bounded, but a sum over an as-of subset may pass 64 bits.
+                total = sum(
+                    amount
+                    for (amount,) in self.conn.execute(
+                        sql.replace("coalesce(sum(amount), 0)", "amount"), params
+                    )
+                )
         return total
 
 

@@ -232,7 +232,7 @@ def test_reconcile_and_digest_on_a_clean_ledger() -> None:
     seq, hash_ = ok("digest").strip().split(":")
     report = as_json("reconcile", "--digest", f"{seq}:{hash_}")
     assert report == {"ok": True, "events": 2, "head": {"seq": 2, "hash": hash_},
-                      "problems": []}
+                      "problems": [], "warnings": []}
     assert ok("reconcile").startswith("OK: 2 events verified")
 
 

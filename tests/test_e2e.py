@@ -178,6 +178,7 @@ def test_canonical_register_balance_history_audit_reconcile_digest(cli: Run) -> 
         "events": 6,
         "head": {"seq": 6, "hash": head["hash"]},
         "problems": [],
+        "warnings": [],
     }
 
     # digest: SEQ:HASH of the last audit row.

@@ -359,14 +359,20 @@ def test_clean_ledger_and_dropped_triggers_alone_report_no_problem(
         "events": EVENTS,
         "head": {"seq": EVENTS, "hash": template.rows[-1]["hash"]},
         "problems": [],
+        "warnings": [],
     }
     sqlite(db, f"{DROP_TRIGGERS} UPDATE events SET amount = amount WHERE seq = {ROWS['middle']};")
     result, report = reconcile(run_ledger, db)
     assert result.returncode == 0, result.stderr
     assert report["ok"] is True and report["problems"] == []
+    # dropped guards are worth a warning, but no event was changed
+    assert [w.split()[3] for w in report["warnings"]] == [
+        "events_no_update", "events_no_delete", "events_append_at_head",
+    ]
     text = run_ledger("reconcile", db=db)
     assert text.returncode == 0
     assert text.stdout.startswith(f"OK: {EVENTS} events verified")
+    assert "warning: the guard trigger events_no_update is gone" in text.stdout
 
 
 def test_triggers_refuse_update_and_delete(template: Template, tmp_path: Path) -> None:
