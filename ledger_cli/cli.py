@@ -10,16 +10,33 @@ import os
 import sys
 import traceback
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperGroup
 
-from ledger_cli import __version__, commands, render
-from ledger_cli.dates import parse_as_of, parse_date, parse_known_at, today
-from ledger_cli.errors import ExitCode, IntegrityFailure, InvalidValue, LedgerError
+from ledger_cli import __version__, commands, listings, render
+from ledger_cli.dates import parse_date
+from ledger_cli.errors import ExitCode, IntegrityFailure, LedgerError
+from ledger_cli.options import (
+    MONEY_COMMAND,
+    Account,
+    AmountCommand,
+    AsCsv,
+    AsJson,
+    AsOf,
+    KnownAt,
+    Memo,
+    Payee,
+    WriteDate,
+    effective_date,
+    output_format,
+    parse_digest,
+    when,
+    whole_number,
+)
+from ledger_cli.output import Output, clean
 from ledger_cli.service import Ledger
 
 
@@ -49,7 +66,7 @@ class LedgerGroup(TyperGroup):
         except LedgerError as error:
             if _debugging(ctx):
                 traceback.print_exc()
-            typer.echo(f"ledger: {render.clean(str(error))}", err=True)
+            typer.echo(f"ledger: {clean(str(error))}", err=True)
             raise typer.Exit(error.exit_code) from error
         except BrokenPipeError:
             # The reader went away (`ledger audit | head`): not an error of ours.
@@ -76,61 +93,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class AmountCommand(TyperCommand):
-    """A command whose AMOUNT may start with '-', so that `ledger deposit -5` is denied with
-    a clear message (exit 1) instead of being taken for an option; any other unknown option
-    is still a usage error (exit 2)."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        takes_value = {}
-        for param in self.get_params(ctx):
-            for name in (*param.opts, *param.secondary_opts):
-                takes_value[name] = not getattr(param, "is_flag", False)
-        words = iter(args)
-        for word in words:
-            if word == "--":
-                break
-            name = word.split("=", 1)[0]
-            if name in takes_value:
-                if takes_value[name] and "=" not in word:
-                    next(words, None)
-            elif word.startswith("-") and (len(word) == 1 or word[1].isalpha() or word[1] == "-"):
-                ctx.fail(f"No such option: {word}")
-        return list(super().parse_args(ctx, args))
-
-
-MONEY_COMMAND = {"ignore_unknown_options": True}
-
-Account = Annotated[str, typer.Option("--account", "-a", help="Account name.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-AsCsv = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
-WriteDate = Annotated[
-    str | None,
-    typer.Option("--date", help="Effective date, YYYY-MM-DD (default: today, local time)."),
-]
-Memo = Annotated[str | None, typer.Option("--memo", "-m", help="A note kept with the entry.")]
-Payee = Annotated[str | None, typer.Option("--payee", help="Who paid or was paid.")]
-AsOf = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Include entries effective on or before WHEN. A bare date includes the WHOLE "
-        "day (unlike hledger's and ledger-cli's end dates). WHEN: YYYY-MM-DD, an ISO 8601 "
-        "date-time, 'today', 'yesterday'.",
-        metavar="WHEN",
-    ),
-]
-KnownAt = Annotated[
-    str | None,
-    typer.Option(
-        "--known-at",
-        help="Include only events recorded at or before WHEN (a bare date: the end of that "
-        "day); audit's recorded_at is accepted verbatim.",
-        metavar="WHEN",
-    ),
-]
 
 
 def _print_version(value: bool) -> None:
@@ -169,29 +131,8 @@ def _ledger(ctx: typer.Context) -> Ledger:
     return Ledger(user_data_path("ledger", appauthor=False) / "ledger.db", create_folder=True)
 
 
-def _effective(text: str | None) -> date:
-    return today() if text is None else parse_date(text)
-
-
-def _whole(text: str | None, option: str) -> int | None:
-    if text is None:
-        return None
-    stripped = text.strip()
-    if not stripped.isascii() or not stripped.isdigit() or int(stripped) < 1:
-        raise InvalidValue(f"{option} {text!r} is not valid; give a whole number, 1 or more")
-    if len(stripped) > 18:
-        raise InvalidValue(f"{option} {text!r} is too large")
-    return int(stripped)
-
-
-def _format(as_json: bool, as_csv: bool) -> str:
-    if as_json and as_csv:
-        raise InvalidValue("--json and --csv cannot be used together")
-    return "json" if as_json else "csv" if as_csv else "text"
-
-
 def _run(ctx: typer.Context, command: commands.Command, as_json: bool) -> None:
-    render.outcome(render.Output(), _ledger(ctx).execute(command), as_json=as_json)
+    render.outcome(Output(), _ledger(ctx).execute(command), as_json=as_json)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -215,7 +156,7 @@ def deposit(
     Example:
       ledger deposit 10000 --payee "Salary" --date 2026-03-01
     """
-    _run(ctx, commands.Deposit(amount, _effective(date_), account, payee, memo), as_json)
+    _run(ctx, commands.Deposit(amount, effective_date(date_), account, payee, memo), as_json)
 
 
 @app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -241,7 +182,7 @@ def check(
       ledger check 4000 --payee "Landlord" --number 101
     """
     cmd = commands.WriteCheck(
-        amount, _effective(date_), account, _whole(number, "--number"), payee, memo
+        amount, effective_date(date_), account, whole_number(number, "--number"), payee, memo
     )
     _run(ctx, cmd, as_json)
 
@@ -261,7 +202,7 @@ def withdraw(
     Example:
       ledger withdraw 300 -m "ATM Main St"
     """
-    _run(ctx, commands.Withdraw(amount, _effective(date_), account, memo), as_json)
+    _run(ctx, commands.Withdraw(amount, effective_date(date_), account, memo), as_json)
 
 
 @app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -280,7 +221,7 @@ def transfer(
     Example:
       ledger transfer 500 --from checking --to savings
     """
-    _run(ctx, commands.Transfer(amount, _effective(date_), source, target, memo), as_json)
+    _run(ctx, commands.Transfer(amount, effective_date(date_), source, target, memo), as_json)
 
 
 @app.command()
@@ -325,7 +266,7 @@ def open_(
     Example:
       ledger open savings --currency USD --overdraft-limit 0
     """
-    _run(ctx, commands.OpenAccount(name, _effective(date_), currency, overdraft_limit), as_json)
+    _run(ctx, commands.OpenAccount(name, effective_date(date_), currency, overdraft_limit), as_json)
 
 
 @app.command()
@@ -343,7 +284,7 @@ def close(
     Example:
       ledger close savings
     """
-    _run(ctx, commands.CloseAccount(name, _effective(date_)), as_json)
+    _run(ctx, commands.CloseAccount(name, effective_date(date_)), as_json)
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -366,11 +307,10 @@ def balance(
       ledger balance -a savings --as-of 2026-03-01
       ledger balance --all --json
     """
-    day = parse_as_of(as_of) if as_of is not None else None
-    known = parse_known_at(known_at) if known_at is not None else None
+    day, known = when(as_of, known_at)
     with _ledger(ctx).query() as q:
         items = q.balances(day, known) if all_ else [q.balance(account, day, known)]
-    render.balances(render.Output(), items, as_json=as_json, single=not all_)
+    render.balances(Output(), items, as_json=as_json, single=not all_)
 
 
 @app.command()
@@ -395,14 +335,13 @@ def history(
       ledger history
       ledger history --since 2026-03-01 --as-of 2026-03-31 --csv
     """
-    fmt = _format(as_json, as_csv)
+    fmt = output_format(as_json, as_csv)
     start = parse_date(since, "--since") if since is not None else None
-    day = parse_as_of(as_of) if as_of is not None else None
-    known = parse_known_at(known_at) if known_at is not None else None
-    rows = _whole(limit, "--limit")
+    day, known = when(as_of, known_at)
+    rows = whole_number(limit, "--limit")
     with _ledger(ctx).query() as q:
         lines = q.history(account, since=start, as_of=day, known_at=known, limit=rows)
-        render.history(render.Output(), lines, q.account(account), fmt=fmt)
+        listings.history(Output(), lines, q.account(account), fmt=fmt)
 
 
 @app.command()
@@ -421,11 +360,10 @@ def audit(
       ledger audit
       ledger audit --json > audit.json
     """
-    fmt = _format(as_json, as_csv)
-    day = parse_as_of(as_of) if as_of is not None else None
-    known = parse_known_at(known_at) if known_at is not None else None
+    fmt = output_format(as_json, as_csv)
+    day, known = when(as_of, known_at)
     with _ledger(ctx).query() as q:
-        render.audit(render.Output(), q.audit(as_of=day, known_at=known), q.accounts, fmt=fmt)
+        listings.audit(Output(), q.audit(as_of=day, known_at=known), q.accounts, fmt=fmt)
         check = q.reconcile()
     if not check.ok:
         first = check.findings[0]
@@ -454,10 +392,10 @@ def reconcile(
       ledger reconcile
       ledger reconcile --digest "$(cat saved-digest.txt)"
     """
-    expected = _parse_digest(digest_) if digest_ is not None else None
+    expected = parse_digest(digest_) if digest_ is not None else None
     with _ledger(ctx).query(damaged_ok=True) as q:
         result = q.reconcile(expected)
-    render.reconciliation(render.Output(), result, as_json=as_json)
+    render.reconciliation(Output(), result, as_json=as_json)
     if not result.ok:
         first = result.findings[0]
         raise _broken(first.seq, first.kind, first.detail)
@@ -474,20 +412,7 @@ def digest(ctx: typer.Context, as_json: AsJson = False) -> None:
     """
     with _ledger(ctx).query() as q:
         seq, hash_ = q.head()
-    render.digest(render.Output(), seq, hash_, as_json=as_json)
-
-
-def _parse_digest(text: str) -> tuple[int, str]:
-    seq, _, hash_ = text.strip().partition(":")
-    hash_ = hash_.lower()
-    if not (
-        seq.isascii()
-        and seq.isdigit()
-        and len(hash_) == 64
-        and all(c in "0123456789abcdef" for c in hash_)
-    ):
-        raise InvalidValue(f"--digest {text!r} is not of the form SEQ:HASH (as `digest` prints)")
-    return int(seq), hash_
+    render.digest(Output(), seq, hash_, as_json=as_json)
 
 
 def _broken(seq: int, kind: str, detail: str) -> LedgerError:

@@ -216,13 +216,17 @@ class Store:
         serialise, so each reads the head it appends to."""
         with translate_errors(self.path):
             self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                if self._schema_pending and self._identify() != "current":
-                    schema.migrate(self.conn)
-                yield
-            except BaseException:
+        try:
+            if self._schema_pending:
+                with translate_errors(self.path):
+                    if self._identify() != "current":
+                        schema.migrate(self.conn)
+            yield
+        except BaseException:
+            with translate_errors(self.path):
                 self.conn.execute("ROLLBACK")
-                raise
+            raise
+        with translate_errors(self.path):
             self.conn.execute("COMMIT")
             if self._schema_pending:
                 self._schema_pending = False
@@ -233,9 +237,10 @@ class Store:
         """One read transaction: every query inside sees the same state of the log."""
         with translate_errors(self.path):
             self.conn.execute("BEGIN")
-            try:
-                yield
-            finally:
+        try:
+            yield
+        finally:
+            with translate_errors(self.path):
                 self.conn.execute("ROLLBACK")
 
     def head(self) -> tuple[int, str, str]:

@@ -1,0 +1,114 @@
+"""Where output goes: plain lines, JSON, CSV and tables (rich on a terminal, aligned plain
+text when piped).
+
+Text a user typed is never read as rich markup: every cell is a rich `Text`, and control
+characters are shown escaped so that they cannot drive the terminal. rich is imported only
+when a table is drawn on a terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
+
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
+
+
+@dataclass
+class Output:
+    """Where output goes and what the terminal can do; tests swap the streams."""
+
+    out: IO[str] = field(default_factory=lambda: sys.stdout)
+    err: IO[str] = field(default_factory=lambda: sys.stderr)
+    terminal: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.terminal is None:
+            self.terminal = self.out.isatty() and os.environ.get("TERM") != "dumb"
+
+    def line(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def warn(self, text: str) -> None:
+        self.err.write(f"ledger: warning: {clean(text)}\n")
+
+    def json(self, value: Any) -> None:
+        self.line(json.dumps(value, ensure_ascii=False, indent=2))
+
+    def json_lines(self, values: Iterable[Mapping[str, Any]]) -> None:
+        """A JSON array written element by element, so long outputs stream."""
+        first = True
+        self.out.write("[")
+        for value in values:
+            self.out.write("\n  " if first else ",\n  ")
+            self.out.write(json.dumps(value, ensure_ascii=False))
+            first = False
+        self.out.write("\n]\n" if not first else "]\n")
+
+    def csv(self, columns: Sequence[str], values: Iterable[Mapping[str, Any]]) -> None:
+        writer = csv.DictWriter(self.out, fieldnames=list(columns), lineterminator="\n")
+        writer.writeheader()
+        for value in values:
+            writer.writerow({key: "" if value[key] is None else value[key] for key in columns})
+
+    def table(
+        self,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[str]],
+        *,
+        right: Sequence[int] = (),
+        wrap: Sequence[int] = (),
+        title: str | None = None,
+    ) -> None:
+        """A table: rich on a terminal, aligned plain text otherwise. Only the `wrap`
+        columns (free text) may wrap on a narrow terminal; amounts, dates, references and
+        hashes are always shown whole."""
+        cells = [[clean(cell) for cell in row] for row in rows]
+        if self.terminal:
+            self._rich_table(headers, cells, right, wrap, title)
+            return
+        if title:
+            self.line(title)
+        widths = [len(h) for h in headers]
+        for row in cells:
+            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+        for row in [list(headers), *cells]:
+            padded = [
+                cell.rjust(width) if i in right else cell.ljust(width)
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ]
+            self.line("  ".join(padded).rstrip())
+
+    def _rich_table(
+        self,
+        headers: Sequence[str],
+        cells: list[list[str]],
+        right: Sequence[int],
+        wrap: Sequence[int],
+        title: str | None,
+    ) -> None:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=Text(title) if title else None, title_justify="left")
+        for i, header in enumerate(headers):
+            justify: Literal["left", "right"] = "right" if i in right else "left"
+            if i in wrap:
+                table.add_column(Text(header), justify=justify, overflow="fold")
+            else:
+                widest = max([len(header), *(len(row[i]) for row in cells)])
+                table.add_column(Text(header), justify=justify, no_wrap=True, min_width=widest)
+        for row in cells:
+            table.add_row(*(Text(cell) for cell in row))
+        Console(file=self.out, highlight=False).print(table)
+
+
+def clean(text: str) -> str:
+    """Text as typed, with control characters escaped so a terminal shows them literally."""
+    return text.translate(_CONTROL)
