@@ -79,6 +79,10 @@ def _moment(text: str, option: str, day: date | None, tz: tzinfo | None) -> date
         aware = moment.astimezone() if moment.tzinfo is None else moment
         return aware.astimezone(tz)
     except (OverflowError, ValueError):
+        if day is not None:
+            # The end of the first or last representable day: clamp to the range.
+            edge = datetime.max if day.year == date.max.year else datetime.min
+            return edge.replace(tzinfo=UTC).astimezone(tz)
         raise InvalidValue(f"{option} {text!r} is out of the range of dates") from None
 
 

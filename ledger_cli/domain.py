@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -115,7 +115,8 @@ def evolve(state: State, event: Event) -> State:
     return state
 
 
-def replay(events: list[Event] | tuple[Event, ...]) -> State:
+def replay(events: Iterable[Event]) -> State:
+    """The state after `events`: a fold of `evolve`."""
     state = State()
     for event in events:
         evolve(state, event)

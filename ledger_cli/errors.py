@@ -12,11 +12,10 @@ from enum import IntEnum
 class ExitCode(IntEnum):
     OK = 0
     DENIED = 1
-    USAGE = 2
     INTEGRITY = 3
     STORAGE = 4
     INTERNAL = 70
-    INTERRUPTED = 130
+    # 2 (usage) and 130 (interrupted) are set by typer itself.
 
 
 class LedgerError(Exception):

@@ -20,7 +20,7 @@ from ledger_cli.commands import (
     WriteCheck,
 )
 from ledger_cli.dates import format_recorded
-from ledger_cli.domain import State, check_account_name, decide, evolve, unknown_account
+from ledger_cli.domain import State, check_account_name, decide, evolve, replay, unknown_account
 from ledger_cli.errors import Denied, IntegrityFailure, InvalidValue
 from ledger_cli.events import Event
 from ledger_cli.money import Currency
@@ -90,18 +90,13 @@ class Ledger:
 def _replay(store: Store) -> State:
     """The current state, folded from the log. A row the domain cannot read means the log
     was edited: that is an integrity failure, not a bug."""
-    seq = 0
     try:
-        state = State()
-        for event in store.events():
-            seq = event.seq
-            evolve(state, event)
+        return replay(store.events())
     except (ValueError, KeyError, TypeError, InvalidValue) as error:
         raise IntegrityFailure(
-            f"the log is damaged at seq {seq + 1 if seq == state.seq else seq}; "
+            f"{store.path}: the log holds an event this version cannot read ({error}); "
             "run `ledger reconcile`"
         ) from error
-    return state
 
 
 def _named_account(command: Command, events: list[Event]) -> str:

@@ -70,13 +70,6 @@ def test_store_sets_full_sync_and_a_busy_timeout(ledger_db: Path) -> None:
         assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
 
 
-def test_recorded_time_never_goes_backwards(ledger_db: Path) -> None:
-    sample(ledger_db)
-    with sqlite3.connect(ledger_db) as conn:
-        times = [r[0] for r in conn.execute("SELECT recorded_at FROM events ORDER BY seq")]
-    assert times == sorted(times)
-
-
 WRITER = """
 import sys
 from pathlib import Path

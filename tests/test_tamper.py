@@ -8,6 +8,7 @@ checkpointed so that the main file holds everything; each case copies that one f
 from __future__ import annotations
 
 import json
+import os
 import random
 import shlex
 import shutil
@@ -21,6 +22,9 @@ from typing import Any
 import pytest
 
 if shutil.which("sqlite3") is None:
+    if os.environ.get("CI"):
+        # .ci/run installs the shell: in CI a missing shell is a broken setup, not a skip.
+        raise RuntimeError("the sqlite3 command-line shell is missing in CI")
     pytest.skip(
         "the sqlite3 command-line shell is not installed; these tests tamper with it",
         allow_module_level=True,
