@@ -125,7 +125,7 @@ def root(
 def _ledger(ctx: typer.Context) -> Ledger:
     settings = ctx.find_object(Settings)
     if settings is not None and settings.db is not None:
-        return Ledger(settings.db)
+        return Ledger(settings.db.expanduser())
     from platformdirs import user_data_path
 
     return Ledger(user_data_path("ledger", appauthor=False) / "ledger.db", create_folder=True)
