@@ -125,7 +125,7 @@ AUDIT_COLUMNS = [
     "balance",
     "date",
     "recorded_at",
-    *DETAIL_KEYS,
+    *(key for key in DETAIL_KEYS if key != "currency"),  # the account's, above
     "prev_hash",
     "hash",
 ]

@@ -32,7 +32,7 @@ class AmountCommand(TyperCommand):
                 if takes_value[name] and "=" not in word:
                     next(words, None)
             elif word.startswith("-") and (len(word) == 1 or word[1].isalpha() or word[1] == "-"):
-                ctx.fail(f"No such option: {word}")
+                ctx.fail(f"No such option: {name}")
         return list(super().parse_args(ctx, args))
 
 

@@ -32,13 +32,13 @@ class Output:
             self.terminal = self.out.isatty() and os.environ.get("TERM") != "dumb"
 
     def line(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+        self.out.write(printable(text) + "\n")
 
     def warn(self, text: str) -> None:
         self.err.write(f"ledger: warning: {clean(text)}\n")
 
     def json(self, value: Any) -> None:
-        self.line(json.dumps(value, ensure_ascii=False, indent=2))
+        self.out.write(_json_text(value, indent=2) + "\n")
 
     def json_lines(self, values: Iterable[Mapping[str, Any]]) -> None:
         """A JSON array written element by element, so long outputs stream."""
@@ -46,7 +46,7 @@ class Output:
         self.out.write("[")
         for value in values:
             self.out.write("\n  " if first else ",\n  ")
-            self.out.write(json.dumps(value, ensure_ascii=False))
+            self.out.write(_json_text(value))
             first = False
         self.out.write("\n]\n" if not first else "]\n")
 
@@ -54,7 +54,16 @@ class Output:
         writer = csv.DictWriter(self.out, fieldnames=list(columns), lineterminator="\n")
         writer.writeheader()
         for value in values:
-            writer.writerow({key: "" if value[key] is None else value[key] for key in columns})
+            writer.writerow(
+                {
+                    key: ""
+                    if value[key] is None
+                    else printable(value[key])
+                    if isinstance(value[key], str)
+                    else value[key]
+                    for key in columns
+                }
+            )
 
     def table(
         self,
@@ -106,9 +115,38 @@ class Output:
                 table.add_column(Text(header), justify=justify, no_wrap=True, min_width=widest)
         for row in cells:
             table.add_row(*(Text(cell) for cell in row))
-        Console(file=self.out, highlight=False).print(table)
+        console = Console(file=self.out, highlight=False)
+        # Wider than the terminal rather than cut: the terminal wraps the line, but amounts,
+        # dates and hashes stay whole. Free-text columns get at least 8 characters.
+        needed = 1 + sum(
+            3 + (8 if i in wrap else max(len(header), *(len(row[i]) for row in cells)))
+            for i, header in enumerate(headers)
+        )
+        if needed > console.width:
+            console = Console(file=self.out, highlight=False, width=needed)
+        console.print(table)
+
+
+def printable(text: str) -> str:
+    """Text that can be written as UTF-8. Only an edit of the file can put bytes that are
+    not UTF-8 into the log (they arrive as surrogates); they are shown as `\\xNN`."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
+def _json_text(value: Any, indent: int | None = None) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates from bytes that are not UTF-8: JSON can carry them as \udcNN.
+        text = json.dumps(value, indent=indent)
+    return text
 
 
 def clean(text: str) -> str:
     """Text as typed, with control characters escaped so a terminal shows them literally."""
-    return text.translate(_CONTROL)
+    return printable(text.translate(_CONTROL))
