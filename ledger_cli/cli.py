@@ -1,24 +1,16 @@
-"""The command line: parse options, build a command or query, make one service call, render.
-
-`LedgerGroup.invoke` is the one place where errors become a message on stderr and an exit
-status (SPEC section 8); no traceback reaches a user unless --debug or LEDGER_DEBUG=1 asks.
-"""
+"""The commands: each parses its options, builds a command or query, makes one service call
+and renders the answer. The application and its error handling are in app.py."""
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
-from ledger_cli import __version__, commands, listings, render
+from ledger_cli import commands, listings, render
+from ledger_cli.app import app, ledger_for
 from ledger_cli.dates import parse_date
-from ledger_cli.errors import ExitCode, IntegrityFailure, LedgerError
+from ledger_cli.errors import IntegrityFailure, LedgerError
 from ledger_cli.options import (
     MONEY_COMMAND,
     Account,
@@ -36,103 +28,11 @@ from ledger_cli.options import (
     when,
     whole_number,
 )
-from ledger_cli.output import Output, clean
-from ledger_cli.service import Ledger
-
-
-@dataclass
-class Settings:
-    db: Path | None
-    debug: bool
-
-
-def _debug_env() -> bool:
-    return os.environ.get("LEDGER_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _debugging(ctx: typer.Context) -> bool:
-    settings = ctx.find_object(Settings)
-    return settings.debug if settings is not None else _debug_env()
-
-
-class LedgerGroup(TyperGroup):
-    """Turns every error into one line on stderr and the documented exit code."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
-            raise
-        except LedgerError as error:
-            if _debugging(ctx):
-                traceback.print_exc()
-            typer.echo(f"ledger: {clean(str(error))}", err=True)
-            raise typer.Exit(error.exit_code) from error
-        except BrokenPipeError:
-            # The reader went away (`ledger audit | head`): not an error of ours.
-            sys.stderr.close()
-            raise typer.Exit(ExitCode.OK) from None
-        except Exception as error:
-            if _debugging(ctx):
-                traceback.print_exc()
-            typer.echo(
-                f"ledger: internal error: {type(error).__name__}: {error} "
-                "(run with --debug for the traceback, and please report it)",
-                err=True,
-            )
-            raise typer.Exit(ExitCode.INTERNAL) from error
-
-
-app = typer.Typer(
-    cls=LedgerGroup,
-    name="ledger",
-    help="An event-sourced checkbook register: every command appends immutable events to a "
-    "hash-chained SQLite log; every query replays it, at any point in time.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        typer.echo(f"ledger {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    ctx: typer.Context,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", envvar="LEDGER_DB", help="The ledger file (env LEDGER_DB)."),
-    ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks (also: LEDGER_DEBUG=1).")
-    ] = False,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
-        ),
-    ] = False,
-) -> None:
-    """An event-sourced checkbook register for the command line."""
-    ctx.obj = Settings(db=db, debug=debug or _debug_env())
-
-
-def _ledger(ctx: typer.Context) -> Ledger:
-    settings = ctx.find_object(Settings)
-    if settings is not None and settings.db is not None:
-        return Ledger(settings.db.expanduser())
-    from platformdirs import user_data_path
-
-    return Ledger(user_data_path("ledger", appauthor=False) / "ledger.db", create_folder=True)
+from ledger_cli.output import Output
 
 
 def _run(ctx: typer.Context, command: commands.Command, as_json: bool) -> None:
-    render.outcome(Output(), _ledger(ctx).execute(command), as_json=as_json)
+    render.outcome(Output(), ledger_for(ctx).execute(command), as_json=as_json)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -308,7 +208,7 @@ def balance(
       ledger balance --all --json
     """
     day, known = when(as_of, known_at)
-    with _ledger(ctx).query() as q:
+    with ledger_for(ctx).query() as q:
         items = q.balances(day, known) if all_ else [q.balance(account, day, known)]
     render.balances(Output(), items, as_json=as_json, single=not all_)
 
@@ -339,7 +239,7 @@ def history(
     start = parse_date(since, "--since") if since is not None else None
     day, known = when(as_of, known_at)
     rows = whole_number(limit, "--limit")
-    with _ledger(ctx).query() as q:
+    with ledger_for(ctx).query() as q:
         lines = q.history(account, since=start, as_of=day, known_at=known, limit=rows)
         listings.history(Output(), lines, q.account(account), fmt=fmt)
 
@@ -362,7 +262,7 @@ def audit(
     """
     fmt = output_format(as_json, as_csv)
     day, known = when(as_of, known_at)
-    with _ledger(ctx).query() as q:
+    with ledger_for(ctx).query() as q:
         listings.audit(Output(), q.audit(as_of=day, known_at=known), q.accounts, fmt=fmt)
         check = q.reconcile()
     if not check.ok:
@@ -393,7 +293,7 @@ def reconcile(
       ledger reconcile --digest "$(cat saved-digest.txt)"
     """
     expected = parse_digest(digest_) if digest_ is not None else None
-    with _ledger(ctx).query(damaged_ok=True) as q:
+    with ledger_for(ctx).query(damaged_ok=True) as q:
         result = q.reconcile(expected)
     render.reconciliation(Output(), result, as_json=as_json)
     if not result.ok:
@@ -410,7 +310,7 @@ def digest(ctx: typer.Context, as_json: AsJson = False) -> None:
     Example:
       ledger digest > saved-digest.txt
     """
-    with _ledger(ctx).query() as q:
+    with ledger_for(ctx).query() as q:
         seq, hash_ = q.head()
     render.digest(Output(), seq, hash_, as_json=as_json)
 

@@ -19,12 +19,14 @@ from ledger_cli.commands import (
     Withdraw,
     WriteCheck,
 )
+from ledger_cli.connection import translate_errors
 from ledger_cli.dates import format_recorded
-from ledger_cli.domain import State, check_account_name, decide, evolve, replay, unknown_account
+from ledger_cli.domain import check_account_name, decide, unknown_account
 from ledger_cli.errors import Denied, IntegrityFailure, InvalidValue
 from ledger_cli.events import Event
 from ledger_cli.money import Currency
-from ledger_cli.store import Store, translate_errors
+from ledger_cli.state import State, evolve, replay
+from ledger_cli.store import Store
 
 
 @dataclass(frozen=True)

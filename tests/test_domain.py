@@ -22,10 +22,11 @@ from ledger_cli.commands import (
     Withdraw,
     WriteCheck,
 )
-from ledger_cli.domain import Decision, State, decide, evolve, replay
+from ledger_cli.domain import Decision, decide
 from ledger_cli.errors import Denied, InvalidValue
 from ledger_cli.events import Event, EventType, NewEvent
 from ledger_cli.money import MAX_MINOR
+from ledger_cli.state import State, evolve, replay
 
 D = date(2026, 3, 1)
 RECORDED = "2026-03-01T12:00:00.000000Z"

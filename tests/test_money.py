@@ -278,8 +278,8 @@ def test_one_significant_decimal_too_many_is_denied(whole: int, extra: int, cur:
 # the busy timeout in seconds, and a path join. None is an amount.
 _ALLOWED = {
     ("domain.py", "cutoff=0.6"),
-    ("store.py", "busy_timeout_ms() / 1000"),
-    ("cli.py", 'user_data_path("ledger", appauthor=False) / "ledger.db"'),
+    ("connection.py", "busy_timeout_ms() / 1000"),
+    ("app.py", 'user_data_path("ledger", appauthor=False) / "ledger.db"'),
 }
 
 

@@ -27,9 +27,10 @@ from ledger_cli.chain import GENESIS
 from ledger_cli.cli import app
 from ledger_cli.commands import Command, Deposit, OpenAccount, Transfer, Withdraw, WriteCheck
 from ledger_cli.dates import parse_recorded
-from ledger_cli.domain import State, decide, evolve
+from ledger_cli.domain import decide
 from ledger_cli.output import Output
 from ledger_cli.service import Ledger
+from ledger_cli.state import State, evolve
 from ledger_cli.store import Store
 
 Run = Callable[..., subprocess.CompletedProcess[str]]

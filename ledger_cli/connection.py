@@ -1,0 +1,104 @@
+"""Opening an SQLite file safely: creating it private, telling a ledger from other files,
+connecting for writes or for read-only queries, and translating sqlite3 and OS errors into
+one-line StorageErrors that name the file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from ledger_cli.errors import StorageError
+
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+MAX_BUSY_TIMEOUT_MS = 3_600_000
+
+
+def busy_timeout_ms() -> int:
+    """How long a command waits for another process's write (LEDGER_BUSY_TIMEOUT, seconds)."""
+    raw = os.environ.get("LEDGER_BUSY_TIMEOUT", "").strip()
+    try:
+        seconds = Decimal(raw) if raw else None
+    except InvalidOperation:
+        seconds = None
+    if seconds is None or not seconds.is_finite() or seconds < 0:
+        return DEFAULT_BUSY_TIMEOUT_MS
+    return min(int(seconds * 1000), MAX_BUSY_TIMEOUT_MS)
+
+
+@contextmanager
+def translate_errors(path: Path) -> Iterator[None]:
+    """Turn sqlite3 and OS errors into one-line StorageErrors that name the file."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        message = str(error)
+        if "locked" in message or "busy" in message:
+            waited = busy_timeout_ms() / 1000
+            message = f"{path} is locked by another process (waited {waited:g} s)"
+        elif "not a database" in message:
+            message = f"{path} is not a ledger file (not an SQLite database)"
+        elif "readonly" in message or "read-only" in message:
+            message = f"{path} cannot be written: the file or its folder is read-only"
+        elif "unable to open" in message:
+            message = f"{path} cannot be opened: {message}"
+        elif "integer overflow" in message:
+            message = f"{path}: a sum is beyond the range of 64-bit integers"
+        else:
+            message = f"{path}: {message}"
+        raise StorageError(message) from error
+    except OSError as error:
+        raise StorageError(f"{path}: {error.strerror or error}") from error
+
+
+def _decode(raw: bytes) -> str:
+    """Text columns as stored; bytes that are not UTF-8 (only an edit of the file makes
+    them) survive as surrogates, so the hash check sees exactly what is on disk."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def connect(target: str, *, uri: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(target, uri=uri, timeout=busy_timeout_ms() / 1000, isolation_level=None)
+    conn.text_factory = _decode
+    return conn
+
+
+def connect_for_query(path: Path) -> sqlite3.Connection:
+    """A connection that cannot create the file (`mode=rw`; SQLite falls back to read-only
+    for a write-protected file). In a read-only folder, where SQLite cannot make the WAL
+    index, it opens the file as immutable: no process can be writing to it there."""
+    base = path.absolute().as_uri()
+    conn = connect(base + "?mode=rw", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        return conn
+    except sqlite3.OperationalError as error:
+        conn.close()
+        if "unable to open" not in str(error) and "readonly" not in str(error):
+            raise
+    return connect(base + "?mode=ro&immutable=1", uri=True)
+
+
+def looks_like_sqlite(path: Path) -> bool:
+    """An empty file (a new ledger) or one with SQLite's header. SQLite itself takes a
+    one-byte file for an empty database, and a write would overwrite it."""
+    with path.open("rb") as file:
+        header = file.read(16)
+    return header in (b"", b"SQLite format 3\x00")
+
+
+def create_file(path: Path, create_folder: bool) -> None:
+    """Create an empty ledger file readable by its owner only (0600), in a 0700 folder."""
+    folder = path.parent
+    if not folder.exists():
+        if not create_folder:
+            raise StorageError(f"cannot create {path}: the folder {folder} does not exist")
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
