@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,6 +16,26 @@ from ledger_cli.errors import StorageError
 
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
 MAX_BUSY_TIMEOUT_MS = 3_600_000
+
+
+# SQLite's own busy handler waits this long per statement; longer waits for the write lock are
+# a loop in Python (`retry_while_busy`), so that Ctrl-C is noticed while a command waits.
+SQLITE_WAIT_MS = 100
+
+
+def retry_while_busy(path: Path, statement: Callable[[], object]) -> None:
+    """Run `statement` until no other process holds the lock, for up to the busy timeout."""
+    deadline = time.monotonic() + busy_timeout_ms() / 1000
+    with translate_errors(path):
+        while True:
+            try:
+                statement()
+                return
+            except sqlite3.OperationalError as error:
+                busy = "locked" in str(error) or "busy" in str(error)
+                if not busy or time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.01)
 
 
 def busy_timeout_ms() -> int:
@@ -61,7 +82,7 @@ def _decode(raw: bytes) -> str:
 
 
 def connect(target: str, *, uri: bool) -> sqlite3.Connection:
-    conn = sqlite3.connect(target, uri=uri, timeout=busy_timeout_ms() / 1000, isolation_level=None)
+    conn = sqlite3.connect(target, uri=uri, timeout=SQLITE_WAIT_MS / 1000, isolation_level=None)
     conn.text_factory = _decode
     return conn
 

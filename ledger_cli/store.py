@@ -16,11 +16,11 @@ from pathlib import Path
 from ledger_cli import schema
 from ledger_cli.chain import COLUMNS, GENESIS, Row, encode_details, link_hash
 from ledger_cli.connection import (
-    busy_timeout_ms,
     connect,
     connect_for_query,
     create_file,
     looks_like_sqlite,
+    retry_while_busy,
     translate_errors,
 )
 from ledger_cli.dates import format_recorded, now_utc
@@ -83,7 +83,6 @@ class Store:
             return store
 
     def _prepare(self, write: bool, damaged_ok: bool) -> None:
-        self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         state = self._identify()
         if state == "newer":
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -102,7 +101,7 @@ class Store:
             return
         self.conn.execute("PRAGMA synchronous = FULL")
         if state == "current":
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            retry_while_busy(self.path, lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
         else:
             # Created or upgraded inside the command's own transaction, so that a denied
             # command leaves even an empty file as it was.
@@ -153,8 +152,7 @@ class Store:
     def transaction(self) -> Iterator[None]:
         """One BEGIN IMMEDIATE transaction: concurrent writers wait (busy timeout) and
         serialise, so each reads the head it appends to."""
-        with translate_errors(self.path):
-            self.conn.execute("BEGIN IMMEDIATE")
+        retry_while_busy(self.path, lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             if self._schema_pending:
                 with translate_errors(self.path):
@@ -167,9 +165,9 @@ class Store:
             raise
         with translate_errors(self.path):
             self.conn.execute("COMMIT")
-            if self._schema_pending:
-                self._schema_pending = False
-                self.conn.execute("PRAGMA journal_mode = WAL")
+        if self._schema_pending:
+            self._schema_pending = False
+            retry_while_busy(self.path, lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
