@@ -18,8 +18,6 @@ from typer.core import TyperGroup
 
 from ledger_cli import __version__
 from ledger_cli.errors import ExitCode, LedgerError
-from ledger_cli.output import clean
-from ledger_cli.service import Ledger
 
 
 @dataclass
@@ -48,6 +46,8 @@ class LedgerGroup(TyperGroup):
         except LedgerError as error:
             if _debugging(ctx):
                 traceback.print_exc()
+            from ledger_cli.output import clean
+
             typer.echo(f"ledger: {clean(str(error))}", err=True)
             raise typer.Exit(error.exit_code) from error
         except BrokenPipeError:
@@ -104,10 +104,19 @@ def root(
     ctx.obj = Settings(db=db, debug=debug or _debug_env())
 
 
-def ledger_for(ctx: typer.Context) -> Ledger:
+@dataclass(frozen=True)
+class LedgerFile:
+    """The file a command works on; only the default location's folder may be created."""
+
+    path: Path
+    create_folder: bool
+
+
+def ledger_file(ctx: typer.Context) -> LedgerFile:
+    """--db, else LEDGER_DB, else ledger.db in the platform's user data folder."""
     settings = ctx.find_object(Settings)
     if settings is not None and settings.db is not None:
-        return Ledger(settings.db.expanduser())
+        return LedgerFile(settings.db.expanduser(), create_folder=False)
     from platformdirs import user_data_path
 
-    return Ledger(user_data_path("ledger", appauthor=False) / "ledger.db", create_folder=True)
+    return LedgerFile(user_data_path("ledger", appauthor=False) / "ledger.db", True)

@@ -3,12 +3,13 @@ and renders the answer. The application and its error handling are in app.py."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ledger_cli import commands, listings, render
-from ledger_cli.app import app, ledger_for
+from ledger_cli.accounts import DEFAULT_ACCOUNT
+from ledger_cli.app import app, ledger_file
 from ledger_cli.dates import parse_date
 from ledger_cli.errors import IntegrityFailure, LedgerError
 from ledger_cli.options import (
@@ -30,9 +31,26 @@ from ledger_cli.options import (
 )
 from ledger_cli.output import Output
 
+if TYPE_CHECKING:
+    from ledger_cli.commands import Command
+    from ledger_cli.queries import Queries
 
-def _run(ctx: typer.Context, command: commands.Command, as_json: bool) -> None:
-    render.outcome(Output(), ledger_for(ctx).execute(command), as_json=as_json)
+
+def _run(ctx: typer.Context, command: Command, as_json: bool) -> None:
+    """The write path: one service call, one line of output."""
+    from ledger_cli import render
+    from ledger_cli.service import Ledger
+
+    file = ledger_file(ctx)
+    outcome = Ledger(file.path, create_folder=file.create_folder).execute(command)
+    render.outcome(Output(), outcome, as_json=as_json)
+
+
+def _read(ctx: typer.Context, *, damaged_ok: bool = False) -> AbstractContextManager[Queries]:
+    """The read path: a snapshot of the log; it never creates a file."""
+    from ledger_cli.queries import read
+
+    return read(ledger_file(ctx).path, damaged_ok=damaged_ok)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -44,7 +62,7 @@ def deposit(
     amount: Annotated[
         str, typer.Argument(metavar="AMOUNT", help="Amount, e.g. 10000, 10,000.50 or $12.50.")
     ],
-    account: Account = commands.DEFAULT_ACCOUNT,
+    account: Account = DEFAULT_ACCOUNT,
     date_: WriteDate = None,
     payee: Payee = None,
     memo: Memo = None,
@@ -56,14 +74,16 @@ def deposit(
     Example:
       ledger deposit 10000 --payee "Salary" --date 2026-03-01
     """
-    _run(ctx, commands.Deposit(amount, effective_date(date_), account, payee, memo), as_json)
+    from ledger_cli.commands import Deposit
+
+    _run(ctx, Deposit(amount, effective_date(date_), account, payee, memo), as_json)
 
 
 @app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
 def check(
     ctx: typer.Context,
     amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount of the check.")],
-    account: Account = commands.DEFAULT_ACCOUNT,
+    account: Account = DEFAULT_ACCOUNT,
     number: Annotated[
         str | None,
         typer.Option(
@@ -81,7 +101,9 @@ def check(
     Example:
       ledger check 4000 --payee "Landlord" --number 101
     """
-    cmd = commands.WriteCheck(
+    from ledger_cli.commands import WriteCheck
+
+    cmd = WriteCheck(
         amount, effective_date(date_), account, whole_number(number, "--number"), payee, memo
     )
     _run(ctx, cmd, as_json)
@@ -91,7 +113,7 @@ def check(
 def withdraw(
     ctx: typer.Context,
     amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount of cash taken out.")],
-    account: Account = commands.DEFAULT_ACCOUNT,
+    account: Account = DEFAULT_ACCOUNT,
     memo: Memo = None,
     date_: WriteDate = None,
     as_json: AsJson = False,
@@ -102,7 +124,9 @@ def withdraw(
     Example:
       ledger withdraw 300 -m "ATM Main St"
     """
-    _run(ctx, commands.Withdraw(amount, effective_date(date_), account, memo), as_json)
+    from ledger_cli.commands import Withdraw
+
+    _run(ctx, Withdraw(amount, effective_date(date_), account, memo), as_json)
 
 
 @app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -121,7 +145,9 @@ def transfer(
     Example:
       ledger transfer 500 --from checking --to savings
     """
-    _run(ctx, commands.Transfer(amount, effective_date(date_), source, target, memo), as_json)
+    from ledger_cli.commands import Transfer
+
+    _run(ctx, Transfer(amount, effective_date(date_), source, target, memo), as_json)
 
 
 @app.command()
@@ -144,7 +170,9 @@ def void(
       ledger void T3 --reason "check lost in the mail"
     """
     on = parse_date(date_) if date_ is not None else None
-    _run(ctx, commands.Void(ref.strip(), on, reason), as_json)
+    from ledger_cli.commands import Void
+
+    _run(ctx, Void(ref.strip(), on, reason), as_json)
 
 
 @app.command("open")
@@ -166,7 +194,9 @@ def open_(
     Example:
       ledger open savings --currency USD --overdraft-limit 0
     """
-    _run(ctx, commands.OpenAccount(name, effective_date(date_), currency, overdraft_limit), as_json)
+    from ledger_cli.commands import OpenAccount
+
+    _run(ctx, OpenAccount(name, effective_date(date_), currency, overdraft_limit), as_json)
 
 
 @app.command()
@@ -184,7 +214,9 @@ def close(
     Example:
       ledger close savings
     """
-    _run(ctx, commands.CloseAccount(name, effective_date(date_)), as_json)
+    from ledger_cli.commands import CloseAccount
+
+    _run(ctx, CloseAccount(name, effective_date(date_)), as_json)
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -193,7 +225,7 @@ def close(
 @app.command()
 def balance(
     ctx: typer.Context,
-    account: Account = commands.DEFAULT_ACCOUNT,
+    account: Account = DEFAULT_ACCOUNT,
     all_: Annotated[bool, typer.Option("--all", help="Every account.")] = False,
     as_of: AsOf = None,
     known_at: KnownAt = None,
@@ -207,8 +239,10 @@ def balance(
       ledger balance -a savings --as-of 2026-03-01
       ledger balance --all --json
     """
+    from ledger_cli import render
+
     day, known = when(as_of, known_at)
-    with ledger_for(ctx).query() as q:
+    with _read(ctx) as q:
         items = q.balances(day, known) if all_ else [q.balance(account, day, known)]
     render.balances(Output(), items, as_json=as_json, single=not all_)
 
@@ -216,7 +250,7 @@ def balance(
 @app.command()
 def history(
     ctx: typer.Context,
-    account: Account = commands.DEFAULT_ACCOUNT,
+    account: Account = DEFAULT_ACCOUNT,
     since: Annotated[
         str | None, typer.Option("--since", help="Show entries effective on or after this day.")
     ] = None,
@@ -235,11 +269,13 @@ def history(
       ledger history
       ledger history --since 2026-03-01 --as-of 2026-03-31 --csv
     """
+    from ledger_cli import listings
+
     fmt = output_format(as_json, as_csv)
     start = parse_date(since, "--since") if since is not None else None
     day, known = when(as_of, known_at)
     rows = whole_number(limit, "--limit")
-    with ledger_for(ctx).query() as q:
+    with _read(ctx) as q:
         lines = q.history(account, since=start, as_of=day, known_at=known, limit=rows)
         listings.history(Output(), lines, q.account(account), fmt=fmt)
 
@@ -260,9 +296,11 @@ def audit(
       ledger audit
       ledger audit --json > audit.json
     """
+    from ledger_cli import listings
+
     fmt = output_format(as_json, as_csv)
     day, known = when(as_of, known_at)
-    with ledger_for(ctx).query() as q:
+    with _read(ctx) as q:
         listings.audit(Output(), q.audit(as_of=day, known_at=known), q.accounts, fmt=fmt)
         check = q.reconcile()
     if not check.ok:
@@ -292,8 +330,10 @@ def reconcile(
       ledger reconcile
       ledger reconcile --digest "$(cat saved-digest.txt)"
     """
+    from ledger_cli import render
+
     expected = parse_digest(digest_) if digest_ is not None else None
-    with ledger_for(ctx).query(damaged_ok=True) as q:
+    with _read(ctx, damaged_ok=True) as q:
         result = q.reconcile(expected)
     render.reconciliation(Output(), result, as_json=as_json)
     if not result.ok:
@@ -310,7 +350,9 @@ def digest(ctx: typer.Context, as_json: AsJson = False) -> None:
     Example:
       ledger digest > saved-digest.txt
     """
-    with ledger_for(ctx).query() as q:
+    from ledger_cli import render
+
+    with _read(ctx) as q:
         seq, hash_ = q.head()
     render.digest(Output(), seq, hash_, as_json=as_json)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-DEFAULT_ACCOUNT = "checking"
+from ledger_cli.accounts import DEFAULT_ACCOUNT
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,12 @@ a terminal or the clock.
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from ledger_cli.accounts import DEFAULT_ACCOUNT, check_account_name, unknown_account
 from ledger_cli.commands import (
-    DEFAULT_ACCOUNT,
     CloseAccount,
     Command,
     Deposit,
@@ -31,8 +29,6 @@ from ledger_cli.money import (
     parse_amount,
 )
 from ledger_cli.state import AccountState, State
-
-ACCOUNT_NAME = re.compile(r"[a-z0-9_:-]{1,64}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -137,20 +133,6 @@ class _Plan:
 
     def decision(self) -> Decision:
         return Decision(self.ref, self.events, self.warnings)
-
-
-def check_account_name(name: str) -> None:
-    if not ACCOUNT_NAME.fullmatch(name):
-        raise InvalidValue(
-            f"account name {name!r} is not valid; use 1 to 64 lowercase letters, digits, "
-            "'-', '_' or ':'"
-        )
-
-
-def unknown_account(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'?" if close else f"open it with `ledger open {name}`"
-    return f"no account '{name}'; {hint}"
 
 
 def _text(value: str | None, what: str) -> str | None:

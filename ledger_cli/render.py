@@ -3,13 +3,16 @@ the reconcile report and the digest, as text or JSON."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger_cli.events import EventType
 from ledger_cli.money import format_amount
 from ledger_cli.output import Output, clean
-from ledger_cli.projections import Balance
-from ledger_cli.service import Outcome, Reconciliation
+
+if TYPE_CHECKING:
+    from ledger_cli.projections import Balance
+    from ledger_cli.queries import Reconciliation
+    from ledger_cli.service import Outcome
 
 
 def outcome(output: Output, result: Outcome, *, as_json: bool) -> None:

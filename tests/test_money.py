@@ -275,10 +275,13 @@ def test_one_significant_decimal_too_many_is_denied(whole: int, extra: int, cur:
 # --- no float anywhere --------------------------------------------------------------------
 
 # The only float-typed values in the package: a fuzzy-match cutoff for account-name hints,
-# the busy timeout in seconds, and a path join. None is an amount.
+# the busy timeout and the pause between lock attempts in seconds, and a path join. None is
+# an amount.
 _ALLOWED = {
-    ("domain.py", "cutoff=0.6"),
+    ("accounts.py", "cutoff=0.6"),
+    ("connection.py", "time.sleep(0.01)"),
     ("connection.py", "busy_timeout_ms() / 1000"),
+    ("connection.py", "timeout=SQLITE_WAIT_MS / 1000"),
     ("app.py", 'user_data_path("ledger", appauthor=False) / "ledger.db"'),
 }
 
