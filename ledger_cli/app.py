@@ -4,8 +4,6 @@ an exit status (SPEC section 8). No traceback reaches a user unless --debug or L
 asks for it.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 import traceback

@@ -1,8 +1,6 @@
 """The commands: each parses its options, builds a command or query, makes one service call
 and renders the answer. The application and its error handling are in app.py."""
 
-from __future__ import annotations
-
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,7 +34,7 @@ if TYPE_CHECKING:
     from ledger_cli.queries import Queries
 
 
-def _run(ctx: typer.Context, command: Command, as_json: bool) -> None:
+def _run(ctx: typer.Context, command: "Command", as_json: bool) -> None:
     """The write path: one service call, one line of output."""
     from ledger_cli import render
     from ledger_cli.service import Ledger
@@ -46,7 +44,9 @@ def _run(ctx: typer.Context, command: Command, as_json: bool) -> None:
     render.outcome(Output(), outcome, as_json=as_json)
 
 
-def _read(ctx: typer.Context, *, damaged_ok: bool = False) -> AbstractContextManager[Queries]:
+def _read(
+    ctx: typer.Context, *, damaged_ok: bool = False
+) -> "AbstractContextManager[Queries]":
     """The read path: a snapshot of the log; it never creates a file."""
     from ledger_cli.queries import read
 

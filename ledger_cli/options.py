@@ -1,8 +1,6 @@
 """The command line's vocabulary: shared options, the amount-taking command class, and the
 parsing of option values into dates, numbers and formats (exit 1 when a value is not valid)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Annotated, Any
 
