@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from ledger_cli import __version__
-from ledger_cli.errors import ExitCode, LedgerError
+from ledger_cli.errors import ExitCode, LedgerError, OutputError
 
 
 @dataclass
@@ -42,16 +42,16 @@ class LedgerGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
             raise
         except LedgerError as error:
-            if _debugging(ctx):
-                traceback.print_exc()
-            from ledger_cli.output import clean
-
-            typer.echo(f"ledger: {clean(str(error))}", err=True)
-            raise typer.Exit(error.exit_code) from error
+            return self.invoke_failed(ctx, error)
         except BrokenPipeError:
             # The reader went away (`ledger audit | head`): not an error of ours.
             sys.stderr.close()
             raise typer.Exit(ExitCode.OK) from None
+        except OSError as error:
+            # Only writing the answer can fail this way: storage errors are translated.
+            return self.invoke_failed(
+                ctx, OutputError(f"cannot write the output: {error.strerror or error}")
+            )
         except Exception as error:
             if _debugging(ctx):
                 traceback.print_exc()
@@ -61,6 +61,15 @@ class LedgerGroup(TyperGroup):
                 err=True,
             )
             raise typer.Exit(ExitCode.INTERNAL) from error
+
+    def invoke_failed(self, ctx: Any, error: LedgerError) -> Any:
+        """One line on stderr and the error's exit code."""
+        if _debugging(ctx):
+            traceback.print_exc()
+        from ledger_cli.output import clean
+
+        typer.echo(f"ledger: {clean(str(error))}", err=True)
+        raise typer.Exit(error.exit_code) from error
 
 
 app = typer.Typer(

@@ -9,7 +9,7 @@ import typer
 from ledger_cli.accounts import DEFAULT_ACCOUNT
 from ledger_cli.app import app, ledger_file
 from ledger_cli.dates import parse_date
-from ledger_cli.errors import IntegrityFailure, LedgerError
+from ledger_cli.errors import IntegrityFailure, LedgerError, OutputError
 from ledger_cli.options import (
     MONEY_COMMAND,
     Account,
@@ -41,12 +41,19 @@ def _run(ctx: typer.Context, command: "Command", as_json: bool) -> None:
 
     file = ledger_file(ctx)
     outcome = Ledger(file.path, create_folder=file.create_folder).execute(command)
-    render.outcome(Output(), outcome, as_json=as_json)
+    try:
+        render.outcome(Output(), outcome, as_json=as_json)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        # Say that it was recorded, so that nobody retries it.
+        raise OutputError(
+            f"recorded as {outcome.ref}, but the output could not be written: "
+            f"{error.strerror or error}"
+        ) from error
 
 
-def _read(
-    ctx: typer.Context, *, damaged_ok: bool = False
-) -> "AbstractContextManager[Queries]":
+def _read(ctx: typer.Context, *, damaged_ok: bool = False) -> "AbstractContextManager[Queries]":
     """The read path: a snapshot of the log; it never creates a file."""
     from ledger_cli.queries import read
 

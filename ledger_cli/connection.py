@@ -25,16 +25,20 @@ SQLITE_WAIT_MS = 100
 
 def retry_while_busy(path: Path, statement: Callable[[], object]) -> None:
     """Run `statement` until no other process holds the lock, for up to the busy timeout."""
-    deadline = time.monotonic() + busy_timeout_ms() / 1000
+    timeout = busy_timeout_ms() / 1000
+    deadline = time.monotonic() + timeout
     with translate_errors(path):
         while True:
             try:
                 statement()
                 return
             except sqlite3.OperationalError as error:
-                busy = "locked" in str(error) or "busy" in str(error)
-                if not busy or time.monotonic() >= deadline:
+                if "locked" not in str(error) and "busy" not in str(error):
                     raise
+                if time.monotonic() >= deadline:
+                    raise StorageError(
+                        f"{path} is locked by another process (waited {timeout:g} s)"
+                    ) from error
             time.sleep(0.01)
 
 
@@ -58,8 +62,7 @@ def translate_errors(path: Path) -> Iterator[None]:
     except sqlite3.Error as error:
         message = str(error)
         if "locked" in message or "busy" in message:
-            waited = busy_timeout_ms() / 1000
-            message = f"{path} is locked by another process (waited {waited:g} s)"
+            message = f"{path} is locked by another process"
         elif "not a database" in message:
             message = f"{path} is not a ledger file (not an SQLite database)"
         elif "readonly" in message or "read-only" in message:

@@ -28,7 +28,10 @@ def now_utc() -> datetime:
 
 def format_recorded(moment: datetime) -> str:
     """A recorded time as stored: UTC, microseconds, `Z`."""
-    return moment.astimezone(UTC).strftime(_RECORDED_FORMAT)
+    utc = moment.astimezone(UTC)
+    # The year by hand: strftime's %Y does not pad years before 1000 to four digits, and the
+    # stored text must sort as time does.
+    return f"{utc.year:04d}{utc.strftime('-%m-%dT%H:%M:%S.%f')}Z"
 
 
 def parse_recorded(text: str) -> datetime:

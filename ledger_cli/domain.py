@@ -261,6 +261,11 @@ def _void(plan: _Plan, cmd: Void) -> Decision:
     if not tx.entries:
         raise Denied(f"{cmd.ref} moves no money; there is nothing to void")
     on = cmd.date or tx.date
+    if on < tx.date:
+        raise Denied(
+            f"a void of {cmd.ref} cannot be dated {on.isoformat()}, before the transaction "
+            f"itself ({tx.date.isoformat()})"
+        )
     reason = _text(cmd.reason, "reason")
     for name, amount in tx.entries:
         account = plan.account(name, on=on)

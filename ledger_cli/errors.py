@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     INTEGRITY = 3
     STORAGE = 4
     INTERNAL = 70
+    OUTPUT = 74
     # 2 (usage) and 130 (interrupted) are set by typer itself.
 
 
@@ -46,3 +47,10 @@ class StorageError(LedgerError):
     """The file is unreadable, not a ledger, from a newer version, or locked past the timeout."""
 
     exit_code = ExitCode.STORAGE
+
+
+class OutputError(LedgerError):
+    """The answer could not be written (a full disk, a closed stdout). A write command that
+    got this far was recorded, and the message says under which reference."""
+
+    exit_code = ExitCode.OUTPUT

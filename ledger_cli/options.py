@@ -29,6 +29,8 @@ class AmountCommand(TyperCommand):
             if name in takes_value:
                 if takes_value[name] and "=" not in word:
                     next(words, None)
+            elif takes_value.get(word[:2]):
+                pass  # a short option with its value attached: -asavings, -n101
             elif word.startswith("-") and (len(word) == 1 or word[1].isalpha() or word[1] == "-"):
                 ctx.fail(f"No such option: {name}")
         return list(super().parse_args(ctx, args))

@@ -23,8 +23,9 @@ _CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
 class Output:
     """Where output goes and what the terminal can do; tests swap the streams."""
 
-    out: IO[str] = field(default_factory=lambda: sys.stdout)
-    err: IO[str] = field(default_factory=lambda: sys.stderr)
+    # A closed stdout or stderr (`ledger deposit 5 >&-`) is None: the text goes nowhere.
+    out: IO[str] = field(default_factory=lambda: sys.stdout or open(os.devnull, "w"))
+    err: IO[str] = field(default_factory=lambda: sys.stderr or open(os.devnull, "w"))
     terminal: bool | None = None
 
     def __post_init__(self) -> None:

@@ -54,6 +54,9 @@ class Ledger:
         if missing:
             # A command denied on an empty ledger must not leave a new file behind.
             decide(State(), command)
+        # A first write killed before it commits leaves an empty file; queries take that for
+        # no ledger, and the next write makes it one. (Removing it here could race with
+        # another process's first write into the same file.)
         with Store.open(self.path, write=True, create_folder=self.create_folder) as store:
             with store.transaction():
                 state = _replay(store)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 
@@ -96,6 +96,9 @@ class Store:
                 "run `ledger reconcile`"
             )
         if not write:
+            if state == "empty":
+                # A file whose first write has not committed (yet, or ever: it was killed).
+                raise NoLedger(f"no ledger at {self.path} (the file is empty)")
             if state != "current":
                 raise StorageError(f"{self.path} is not a ledger file")
             return
@@ -163,11 +166,13 @@ class Store:
             with translate_errors(self.path):
                 self.conn.execute("ROLLBACK")
             raise
-        with translate_errors(self.path):
-            self.conn.execute("COMMIT")
+        retry_while_busy(self.path, lambda: self.conn.execute("COMMIT"))
         if self._schema_pending:
             self._schema_pending = False
-            retry_while_busy(self.path, lambda: self.conn.execute("PRAGMA journal_mode = WAL"))
+            # Best effort: the events are committed whatever happens here, and the next
+            # write switches to WAL when this one could not.
+            with suppress(sqlite3.Error):
+                self.conn.execute("PRAGMA journal_mode = WAL")
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -84,6 +84,9 @@ class Model:
         # no account may hold an entry dated before it was opened
         if any(on < self.opened.get(account, on) for account, _ in entries):
             return None
+        # a void is never dated before what it voids
+        if step.kind == "void" and tx is not None and on < tx.date:
+            return None
         return entries
 
     def _entries(self, step: Step) -> list[tuple[str, int]] | None:

@@ -780,3 +780,111 @@ def test_an_as_of_sum_beyond_64_bits_is_exact(overflow_ledger: Path, run_ledger:
     )
     assert result.returncode == 0, result.stderr
     assert [row["balance"] for row in json.loads(result.stdout)] == ["-92999999999999907.00"]
+
+
+# -- second review ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", ["0999-06-01", "0001-01-01", "0999-06-01T12:00:00Z"])
+def test_known_at_before_the_year_1000_knows_nothing(when: str) -> None:
+    ok("deposit", "10", "--date", "2026-01-01")
+    assert denied("balance", "--known-at", when).endswith("; it was opened later")
+    with Ledger(Path(os.environ["LEDGER_DB"])).query() as q:
+        assert q.store.sum_amounts("checking", None, "0999-12-31T23:59:59.999999Z") == 0
+
+
+def test_recorded_times_before_1000_are_zero_padded() -> None:
+    from datetime import UTC, datetime
+
+    from ledger_cli.dates import format_recorded
+
+    assert format_recorded(datetime(999, 6, 1, tzinfo=UTC)) == "0999-06-01T00:00:00.000000Z"
+
+
+def test_output_that_cannot_be_written_is_exit_74_and_says_the_write_was_recorded(
+    run_ledger: Run, ledger_db: Path
+) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this machine")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "ledger_cli", "deposit", "100"], stdout=full,
+            stderr=subprocess.PIPE, text=True, env=dict(os.environ, LEDGER_DB=str(ledger_db)),
+        )
+        assert result.returncode == 74
+        assert result.stderr == (
+            "ledger: recorded as T1, but the output could not be written: "
+            "No space left on device\n"
+        )
+        query = subprocess.run(
+            [sys.executable, "-m", "ledger_cli", "balance"], stdout=full,
+            stderr=subprocess.PIPE, text=True, env=dict(os.environ, LEDGER_DB=str(ledger_db)),
+        )
+        assert query.returncode == 74
+        assert query.stderr == "ledger: cannot write the output: No space left on device\n"
+    assert run_ledger("balance").stdout == "checking: 100.00 USD\n"
+
+
+def test_a_closed_stdout_still_records_the_command(ledger_db: Path, run_ledger: Run) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ledger_cli", "deposit", "7"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True, env=dict(os.environ, LEDGER_DB=str(ledger_db)),
+        pass_fds=(), close_fds=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert run_ledger("balance").stdout == "checking: 7.00 USD\n"
+
+
+def test_an_empty_file_is_no_ledger_to_a_query(ledger_db: Path) -> None:
+    ledger_db.touch()
+    for args in (["balance"], ["reconcile"], ["digest"], ["history"], ["audit"]):
+        assert denied(*args) == f"ledger: no ledger at {ledger_db} (the file is empty)"
+    assert ledger_db.stat().st_size == 0
+
+
+def test_a_void_cannot_be_dated_before_what_it_voids() -> None:
+    ok("deposit", "100", "--date", "2026-01-09")
+    assert denied("void", "T1", "--date", "2026-01-02") == (
+        "ledger: a void of T1 cannot be dated 2026-01-02, before the transaction itself "
+        "(2026-01-09)"
+    )
+    assert "Voided T1" in ok("void", "T1", "--date", "2026-01-09")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["deposit", "5", "-asav"], "Deposited 5.00 to sav"),
+        (["check", "1", "-n3", "-asav"], "Check 3 for 1.00 written on sav"),
+        (["deposit", "5", "-mnote", "-asav"], "Deposited 5.00 to sav"),
+    ],
+)
+def test_short_options_with_their_value_attached(args: list[str], expected: str) -> None:
+    ok("open", "sav")
+    ok("deposit", "10", "-a", "sav")
+    assert expected in ok(*args)
+
+
+def test_a_commit_that_meets_a_reader_of_a_new_file_waits_for_it(
+    ledger_db: Path, run_ledger: Run
+) -> None:
+    # Before the first commit the file is in rollback-journal mode, where a reader blocks the
+    # commit; the commit waits (busy timeout) instead of failing at once.
+    ledger_db.touch()
+    reader = sqlite3.connect(ledger_db, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ledger_cli", "deposit", "3"], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        env=dict(os.environ, LEDGER_DB=str(ledger_db), LEDGER_BUSY_TIMEOUT="20"),
+    )
+    import time
+
+    time.sleep(1.0)
+    reader.execute("ROLLBACK")
+    reader.close()
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (0, "")
+    assert run_ledger("balance").stdout == "checking: 3.00 USD\n"
