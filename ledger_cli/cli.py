@@ -9,7 +9,7 @@ import typer
 from ledger_cli.accounts import DEFAULT_ACCOUNT
 from ledger_cli.app import app, ledger_file
 from ledger_cli.dates import parse_date
-from ledger_cli.errors import IntegrityFailure, LedgerError, OutputError
+from ledger_cli.errors import IntegrityFailure, OutputError
 from ledger_cli.options import (
     MONEY_COMMAND,
     Account,
@@ -31,7 +31,7 @@ from ledger_cli.output import Output
 
 if TYPE_CHECKING:
     from ledger_cli.commands import Command
-    from ledger_cli.queries import Queries
+    from ledger_cli.queries import Queries, Reconciliation
 
 
 def _run(ctx: typer.Context, command: "Command", as_json: bool) -> None:
@@ -310,9 +310,7 @@ def audit(
     with _read(ctx) as q:
         listings.audit(Output(), q.audit(as_of=day, known_at=known), q.accounts, fmt=fmt)
         check = q.reconcile()
-    if not check.ok:
-        first = check.findings[0]
-        raise _broken(first.seq, first.kind, first.detail)
+    _fail_if_broken(check)
 
 
 @app.command()
@@ -343,9 +341,7 @@ def reconcile(
     with _read(ctx, damaged_ok=True) as q:
         result = q.reconcile(expected)
     render.reconciliation(Output(), result, as_json=as_json)
-    if not result.ok:
-        first = result.findings[0]
-        raise _broken(first.seq, first.kind, first.detail)
+    _fail_if_broken(result)
 
 
 @app.command()
@@ -364,8 +360,13 @@ def digest(ctx: typer.Context, as_json: AsJson = False) -> None:
     render.digest(Output(), seq, hash_, as_json=as_json)
 
 
-def _broken(seq: int, kind: str, detail: str) -> LedgerError:
-    return IntegrityFailure(f"the log is broken at seq {seq} ({kind}): {detail}")
+def _fail_if_broken(result: "Reconciliation") -> None:
+    """Exit 3 naming the first failing seq (the report itself is already printed)."""
+    if not result.ok:
+        first = result.findings[0]
+        raise IntegrityFailure(
+            f"the log is broken at seq {first.seq} ({first.kind}): {first.detail}"
+        )
 
 
 def main() -> None:

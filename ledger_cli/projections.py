@@ -74,17 +74,12 @@ def register(
     the running balance of everything before it, including lines before `since`, which are
     summed but not shown. `limit` keeps the last N lines."""
     first_day = since.isoformat() if since else ""
-    running = 0
-    lines: Iterable[RegisterLine]
 
-    def all_lines() -> Iterator[RegisterLine]:
-        nonlocal running
+    def lines() -> Iterator[RegisterLine]:
+        running = 0
         for row in rows:
             running += row.amount
             if row.date >= first_day:
                 yield RegisterLine(row, parse_details(row.details), running)
 
-    lines = all_lines()
-    if limit is not None:
-        lines = deque(lines, maxlen=limit)
-    yield from lines
+    return lines() if limit is None else iter(deque(lines(), maxlen=limit))

@@ -43,12 +43,20 @@ class Queries:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.accounts = projections.accounts(store.account_rows())
+        self._account_rows = list(store.account_rows())
+        self.accounts = projections.accounts(self._account_rows)
 
     def account(self, name: str, known_at: datetime | None = None) -> projections.AccountInfo:
         """The account `name` as the ledger knew it at `known_at` (default: now)."""
+        return self._find(name, self._accounts_known(known_at), known_at)
+
+    def _find(
+        self,
+        name: str,
+        known: dict[str, projections.AccountInfo],
+        known_at: datetime | None,
+    ) -> projections.AccountInfo:
         check_account_name(name)
-        known = self._accounts_known(known_at)
         found = known.get(name)
         if found is None:
             when = f" at {format_recorded(known_at)}" if known_at and name in self.accounts else ""
@@ -63,23 +71,25 @@ class Queries:
         if known_at is None:
             return self.accounts
         known = format_recorded(known_at)
-        return projections.accounts(
-            row for row in self.store.account_rows() if row.recorded_at <= known
-        )
+        return projections.accounts(row for row in self._account_rows if row.recorded_at <= known)
 
     def balance(
         self, name: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> projections.Balance:
-        info = self.account(name, known_at)
-        known = format_recorded(known_at) if known_at else None
-        total = self.store.sum_amounts(name, as_of, known)
-        return projections.Balance(name, info.currency, total, as_of, known)
+        return self._balance(self.account(name, known_at), as_of, known_at)
 
     def balances(
         self, as_of: date | None = None, known_at: datetime | None = None
     ) -> list[projections.Balance]:
-        names = sorted(self._accounts_known(known_at))
-        return [self.balance(name, as_of, known_at) for name in names]
+        known = self._accounts_known(known_at)
+        return [self._balance(known[name], as_of, known_at) for name in sorted(known)]
+
+    def _balance(
+        self, info: projections.AccountInfo, as_of: date | None, known_at: datetime | None
+    ) -> projections.Balance:
+        known = format_recorded(known_at) if known_at else None
+        total = self.store.sum_amounts(info.name, as_of, known)
+        return projections.Balance(info.name, info.currency, total, as_of, known)
 
     def history(
         self,

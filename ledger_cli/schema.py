@@ -31,6 +31,9 @@ CREATE TABLE events (
 ) STRICT
 """
 
+# The names of the triggers that guard the log; reconcile warns when one is gone.
+GUARD_TRIGGERS = ("events_no_update", "events_no_delete", "events_append_at_head")
+
 # The log is append-only: the database itself refuses edits, and refuses an append that is not
 # exactly the next link of the chain (gapless seq, prev_hash = the head's hash).
 EVENTS_GUARDS = [

@@ -33,10 +33,13 @@ class Outcome:
     ref: str
     events: list[Event]
     account: str
-    currency: Currency
     balance: int
     warnings: list[str]
-    currencies: dict[str, Currency]
+    currencies: dict[str, Currency]  # of every account the events touch
+
+    @property
+    def currency(self) -> Currency:
+        return self.currencies[self.account]
 
 
 class Ledger:
@@ -65,13 +68,11 @@ class Ledger:
         for event in events:
             evolve(state, event)
         named = _named_account(command, events)
-        account = state.accounts[named]
         return Outcome(
             ref=decision.ref,
             events=events,
             account=named,
-            currency=account.currency,
-            balance=account.balance,
+            balance=state.accounts[named].balance,
             warnings=decision.warnings,
             currencies={
                 name: state.accounts[name].currency for name in {event.account for event in events}

@@ -29,7 +29,6 @@ from ledger_cli.events import MONEY_TYPES, Event, EventType, NewEvent
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM events"
 _MONEY = f"type IN ({', '.join(repr(str(t)) for t in sorted(MONEY_TYPES))})"
-_GUARDS = ("events_no_update", "events_no_delete", "events_append_at_head")
 
 
 def row_to_event(row: Row) -> Event:
@@ -140,7 +139,7 @@ class Store:
                     "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'events'"
                 )
             }
-        return [name for name in _GUARDS if name not in present]
+        return [name for name in schema.GUARD_TRIGGERS if name not in present]
 
     def close(self) -> None:
         self.conn.close()
@@ -256,17 +255,7 @@ class Store:
     ) -> Iterator[Row]:
         """Rows of one account (or all), effective on or before `as_of`, recorded at or
         before `known_at`, in seq order or in register order (date, seq)."""
-        clauses: list[str] = []
-        params: list[object] = []
-        if account is not None:
-            clauses.append("account = ?")
-            params.append(account)
-        if as_of is not None:
-            clauses.append("date <= ?")
-            params.append(as_of.isoformat())
-        if known_at is not None:
-            clauses.append("recorded_at <= ?")
-            params.append(known_at)
+        clauses, params = _filters(account, as_of, known_at)
         if money_only:
             clauses.append(_MONEY)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
@@ -275,14 +264,8 @@ class Store:
 
     def sum_amounts(self, account: str, as_of: date | None, known_at: str | None) -> int:
         """The sum of an account's amounts effective by `as_of` and recorded by `known_at`."""
-        sql = "SELECT coalesce(sum(amount), 0) FROM events WHERE account = ?"
-        params: list[object] = [account]
-        if as_of is not None:
-            sql += " AND date <= ?"
-            params.append(as_of.isoformat())
-        if known_at is not None:
-            sql += " AND recorded_at <= ?"
-            params.append(known_at)
+        clauses, params = _filters(account, as_of, known_at)
+        sql = f"SELECT coalesce(sum(amount), 0) FROM events WHERE {' AND '.join(clauses)}"
         with translate_errors(self.path):
             try:
                 total: int = self.conn.execute(sql, params).fetchone()[0]
@@ -297,3 +280,22 @@ class Store:
                     )
                 )
         return total
+
+
+def _filters(
+    account: str | None, as_of: date | None, known_at: str | None
+) -> tuple[list[str], list[object]]:
+    """WHERE clauses and their parameters: one account, effective by `as_of`, recorded by
+    `known_at` (stored text), each only when given."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if account is not None:
+        clauses.append("account = ?")
+        params.append(account)
+    if as_of is not None:
+        clauses.append("date <= ?")
+        params.append(as_of.isoformat())
+    if known_at is not None:
+        clauses.append("recorded_at <= ?")
+        params.append(known_at)
+    return clauses, params
