@@ -6,8 +6,11 @@ decimals they may have, and that is known when the command is decided.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from ledger_cli.accounts import DEFAULT_ACCOUNT
 
@@ -70,3 +73,26 @@ class Void:
 
 
 Command = OpenAccount | CloseAccount | Deposit | WriteCheck | Withdraw | Transfer | Void
+
+
+def fingerprint(command: Command) -> str:
+    """What makes two commands "the same content" for an idempotency key: the command and
+    every field, amounts compared by value (`100` is `100.00` is `$100`)."""
+    fields = {
+        name: _normal_amount(value) if name in _AMOUNT_FIELDS else value
+        for name, value in asdict(command).items()
+    }
+    text = json.dumps([type(command).__name__, fields], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+_AMOUNT_FIELDS = frozenset({"amount", "overdraft_limit"})
+
+
+def _normal_amount(text: str) -> str:
+    cleaned = text.strip().removeprefix("$").replace(",", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return text
+    return str(value.normalize()) if value.is_finite() else text

@@ -66,7 +66,7 @@ class _Plan:
     def __init__(self, state: State) -> None:
         self.state = state
         # One reference per command, numbered in the order the commands were accepted.
-        self.ref = f"T{len(state.transactions) + 1}"
+        self.ref = f"T{state.transaction_count + 1}"
         self.events: list[NewEvent] = []
         self.warnings: list[str] = []
         self.opened: dict[str, AccountState] = {}
@@ -199,14 +199,11 @@ def _check(plan: _Plan, cmd: WriteCheck) -> Decision:
     amount = parse_amount(cmd.amount, account.currency)
     number = cmd.number
     if number is None:
-        number = max(account.check_numbers, default=0) + 1
+        number = account.last_check + 1
     elif number <= 0:
         raise InvalidValue(f"check number {number} is not valid; it must be 1 or more")
-    elif number in account.check_numbers:
-        raise Denied(
-            f"check number {number} is already used in {account.name} "
-            f"(ref {account.check_numbers[number]})"
-        )
+    elif (used := plan.state.checks.get((account.name, number))) is not None:
+        raise Denied(f"check number {number} is already used in {account.name} (ref {used})")
     plan.debit_allowed(account, amount, f"check {number}")
     plan.add(
         EventType.CHECK_WRITTEN,

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 APPLICATION_ID = 0x4C454447  # "LEDG"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 EVENTS_TABLE = """
 CREATE TABLE events (
@@ -51,6 +51,22 @@ EVENTS_GUARDS = [
 ]
 
 
+# Idempotency keys (`--id`): what the first command under each key was, so that a retry gets
+# the same answer. A key whose command was accepted names its ref (the result is read back
+# from the log); a key whose command was denied keeps the denial. This is the one table a
+# denied command writes to (SPEC section 1).
+COMMAND_KEYS_TABLE = """
+CREATE TABLE command_keys (
+    key         TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    ref         TEXT,
+    code        INTEGER,
+    message     TEXT,
+    recorded_at TEXT NOT NULL
+) STRICT
+"""
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply pending migrations on `conn`, which must already hold a write transaction."""
     from sqlite_utils import Database
@@ -63,6 +79,15 @@ def migrate(conn: sqlite3.Connection) -> None:
         db.execute(EVENTS_TABLE)
         for statement in EVENTS_GUARDS:
             db.execute(statement)
+
+    @migrations(name="0002_read_models")
+    def create_read_models(db: Database) -> None:
+        from ledger_cli import readmodel
+
+        for statement in readmodel.DDL:
+            db.execute(statement)
+        db.execute(COMMAND_KEYS_TABLE)
+        readmodel.rebuild(db.conn)
 
     migrations.apply(Database(conn, execute_plugins=False))
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

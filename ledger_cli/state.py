@@ -1,17 +1,23 @@
 """The state a command is decided against, and how each stored event changes it.
 
 `evolve(state, event)` folds one event in; `replay(events)` folds a whole log. No database, no
-terminal, no clock.
+terminal, no clock. The same `State` serves two ways: filled by `replay` (tests, the model),
+or loaded lazily from the read models of a ledger file (readmodel.py), so that a write costs
+the same however long the log is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Generic, TypeVar
 
 from ledger_cli.events import MONEY_TYPES, Event, EventType
 from ledger_cli.money import DEFAULT_CURRENCY, Currency, currency, format_amount
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass
@@ -23,7 +29,7 @@ class AccountState:
     balance: int = 0
     closed: bool = False
     last_entry_on: date | None = None
-    check_numbers: dict[int, str] = field(default_factory=dict)
+    last_check: int = 0  # the highest check number written in this account
 
     def money(self, minor: int) -> str:
         return format_amount(minor, self.currency, grouping=True)
@@ -40,13 +46,47 @@ class Transaction:
     voided_by: str | None = None
 
 
+class LazyMap(MutableMapping[K, V], Generic[K, V]):
+    """A mapping that loads a missing key once, on first use, through `load` (which returns
+    None for a key that does not exist). Iteration covers only what was loaded or set."""
+
+    def __init__(self, load: Callable[[K], V | None]) -> None:
+        self._load = load
+        self._cache: dict[K, V | None] = {}
+
+    def __getitem__(self, key: K) -> V:
+        if key not in self._cache:
+            self._cache[key] = self._load(key)
+        value = self._cache[key]
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._cache[key] = value
+
+    def __delitem__(self, key: K) -> None:
+        self._cache[key] = None
+
+    def __iter__(self) -> Iterator[K]:
+        return (key for key, value in self._cache.items() if value is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for value in self._cache.values() if value is not None)
+
+
 @dataclass
 class State:
-    """Everything `decide` needs, as of the last event folded in (`seq`)."""
+    """Everything `decide` needs, as of the last event folded in (`seq`).
+
+    `checks` maps (account, check number) to the ref that wrote it; `transaction_count` numbers
+    the next reference."""
 
     seq: int = 0
     accounts: dict[str, AccountState] = field(default_factory=dict)
-    transactions: dict[str, Transaction] = field(default_factory=dict)
+    transactions: MutableMapping[str, Transaction] = field(default_factory=dict)
+    checks: MutableMapping[tuple[str, int], str] = field(default_factory=dict)
+    transaction_count: int = 0
 
 
 def evolve(state: State, event: Event) -> State:
@@ -63,13 +103,15 @@ def evolve(state: State, event: Event) -> State:
     tx = state.transactions.get(event.ref)
     if tx is None:
         tx = state.transactions[event.ref] = Transaction(ref=event.ref, date=event.date)
+        state.transaction_count += 1
     if event.type in MONEY_TYPES:
         tx.entries.append((event.account, event.amount))
     if event.type == EventType.TRANSACTION_VOIDED:
         voided = str(event.details["voids"])
         tx.voids = voided
-        if voided in state.transactions:
-            state.transactions[voided].voided_by = event.ref
+        target = state.transactions.get(voided)
+        if target is not None:
+            target.voided_by = event.ref
     account = state.accounts.get(event.account)
     if account is not None:
         account.balance = event.balance
@@ -80,7 +122,9 @@ def evolve(state: State, event: Event) -> State:
         ):
             account.last_entry_on = event.date
         if event.type == EventType.CHECK_WRITTEN and "number" in event.details:
-            account.check_numbers[int(event.details["number"])] = event.ref
+            number = int(event.details["number"])
+            state.checks[(event.account, number)] = event.ref
+            account.last_check = max(account.last_check, number)
     return state
 
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 
-from ledger_cli import schema
+from ledger_cli import readmodel, schema
 from ledger_cli.chain import COLUMNS, GENESIS, Row, encode_details, link_hash
 from ledger_cli.connection import (
     connect,
@@ -26,6 +26,7 @@ from ledger_cli.connection import (
 from ledger_cli.dates import format_recorded, now_utc
 from ledger_cli.errors import IntegrityFailure, NoLedger, StorageError
 from ledger_cli.events import MONEY_TYPES, Event, EventType, NewEvent
+from ledger_cli.state import State
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM events"
 _MONEY = f"type IN ({', '.join(repr(str(t)) for t in sorted(MONEY_TYPES))})"
@@ -98,7 +99,7 @@ class Store:
             if state == "empty":
                 # A file whose first write has not committed (yet, or ever: it was killed).
                 raise NoLedger(f"no ledger at {self.path} (the file is empty)")
-            if state != "current":
+            if state not in ("current", "older"):
                 raise StorageError(f"{self.path} is not a ledger file")
             return
         self.conn.execute("PRAGMA synchronous = FULL")
@@ -221,6 +222,65 @@ class Store:
                 rows,
             )
         return [row_to_event(row) for row in rows]
+
+    # -- the write side's state, kept in the read models ------------------------------------
+
+    def load_state(self) -> State:
+        """The state to decide a command against, from the read models; inside a write
+        transaction. Read models that do not describe the head (a file from an older version,
+        or tables emptied by hand) are first rebuilt from the log. The head event's own hash
+        is checked, since the new events chain from it."""
+        seq, hash_, _ = self.head()
+        with translate_errors(self.path):
+            if seq:
+                head = self.row_at(seq)
+                if head is None or link_hash(head.prev_hash, head) != head.hash:
+                    raise IntegrityFailure(
+                        f"{self.path}: the last event (seq {seq}) does not match its hash; "
+                        "run `ledger reconcile`"
+                    )
+            if not readmodel.is_current(self.conn, (seq, hash_)):
+                readmodel.rebuild(self.conn)
+            return readmodel.load_state(self.conn)
+
+    def save_state(self, state: State, events: Sequence[Event]) -> None:
+        """Bring the read models up to `events`, just appended and folded into `state`."""
+        with translate_errors(self.path):
+            readmodel.save(self.conn, state, events)
+
+    def rebuild_read_models(self) -> None:
+        with translate_errors(self.path):
+            readmodel.rebuild(self.conn)
+
+    def read_models_current(self) -> bool:
+        seq, hash_, _ = self.head()
+        with translate_errors(self.path):
+            return readmodel.is_current(self.conn, (seq, hash_))
+
+    def ref_events(self, ref: str) -> list[Event]:
+        """The events of one transaction, in seq order."""
+        rows = self._rows(f"{_SELECT} WHERE ref = ? ORDER BY seq", (ref,))
+        return [row_to_event(row) for row in rows]
+
+    # -- idempotency keys ------------------------------------------------------------------
+
+    def command_key(self, key: str) -> tuple[str, str | None, int | None, str | None] | None:
+        """(fingerprint, ref, exit code, message) of the first command under `key`."""
+        with translate_errors(self.path):
+            found = self.conn.execute(
+                "SELECT fingerprint, ref, code, message FROM command_keys WHERE key = ?", (key,)
+            ).fetchone()
+        return (found[0], found[1], found[2], found[3]) if found else None
+
+    def remember_key(
+        self, key: str, fingerprint: str, *, ref: str | None = None,
+        code: int | None = None, message: str | None = None,
+    ) -> None:
+        with translate_errors(self.path):
+            self.conn.execute(
+                "INSERT INTO command_keys VALUES (?, ?, ?, ?, ?, ?)",
+                (key, fingerprint, ref, code, message, format_recorded(now_utc())),
+            )
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[Row]:
         with translate_errors(self.path):

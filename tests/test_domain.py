@@ -151,7 +151,8 @@ def test_evolve_folds_hand_built_events_into_state() -> None:
     assert state.accounts["yen"].currency.code == "JPY"
     assert state.accounts["yen"].overdraft_limit == 500
     assert state.accounts["yen"].opened_on == day(1)
-    assert state.accounts["checking"].check_numbers == {7: "T3"}
+    assert state.accounts["checking"].last_check == 7
+    assert state.checks == {("checking", 7): "T3"}
     assert state.transactions["T3"].voided_by == "T4"
     assert state.transactions["T4"].voids == "T3"
     assert state.transactions["T1"].entries == [("checking", 10_000)]

@@ -1,0 +1,322 @@
+"""Read models: tables derived from the log that keep writes and queries fast at any length.
+
+They are a cache of the log, never a source of truth (SPEC section 1):
+
+- every write updates them in its own transaction, from the events it appends (`save`), so
+  they always describe exactly the log up to `rm_position`;
+- `rebuild` drops their contents and derives them again from the log alone, with SQL;
+- a query uses them only when `rm_position` names the head of the log (`is_current`), and
+  otherwise reads the log itself, so a stale or missing read model costs speed, never a
+  wrong answer.
+
+The tables: `rm_accounts` (one row per account: currency, limit, opening day, closed, balance,
+last entry day, highest check number), `rm_transactions` (one row per reference: its date and
+void links), `rm_checks` (which ref wrote each check number), `rm_days` (each account's net
+movement per effective day: a balance as of any day sums a few thousand of these at most) and
+`rm_position` (the seq and hash of the last event they include, and the number of refs).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+from ledger_cli.events import MONEY_TYPES, Event, EventType
+from ledger_cli.money import CURRENCIES, DEFAULT_CURRENCY
+from ledger_cli.state import AccountState, LazyMap, State, Transaction
+
+TABLES = ("rm_accounts", "rm_transactions", "rm_checks", "rm_days", "rm_position")
+
+# The largest value an SQLite INTEGER holds; a day's net beyond it is stored as NULL, which
+# sends queries of that account back to the log (exact, just slower).
+_INT64 = 2**63 - 1
+
+_MONEY = f"({', '.join(repr(str(t)) for t in sorted(MONEY_TYPES))})"
+
+DDL = [
+    """CREATE TABLE rm_accounts (
+        name            TEXT PRIMARY KEY,
+        currency        TEXT    NOT NULL,
+        overdraft_limit INTEGER NOT NULL,
+        opened_on       TEXT    NOT NULL,
+        closed          INTEGER NOT NULL,
+        balance         INTEGER NOT NULL,
+        last_entry_on   TEXT,
+        last_check      INTEGER NOT NULL
+    ) STRICT""",
+    """CREATE TABLE rm_transactions (
+        ref       TEXT PRIMARY KEY,
+        date      TEXT NOT NULL,
+        voids     TEXT,
+        voided_by TEXT
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_checks (
+        account TEXT    NOT NULL,
+        number  INTEGER NOT NULL,
+        ref     TEXT    NOT NULL,
+        PRIMARY KEY (account, number)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_days (
+        account TEXT NOT NULL,
+        date    TEXT NOT NULL,
+        net     INTEGER,
+        PRIMARY KEY (account, date)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_position (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        seq          INTEGER NOT NULL,
+        hash         TEXT    NOT NULL,
+        transactions INTEGER NOT NULL
+    ) STRICT""",
+]
+
+
+def position(conn: sqlite3.Connection) -> tuple[int, str, int] | None:
+    """(seq, hash, number of refs) of the read models, or None when there are none."""
+    try:
+        found = conn.execute("SELECT seq, hash, transactions FROM rm_position").fetchone()
+    except sqlite3.OperationalError:
+        return None  # a file from before read models: the tables do not exist
+    return (found[0], found[1], found[2]) if found else None
+
+
+def is_current(conn: sqlite3.Connection, head: tuple[int, str]) -> bool:
+    found = position(conn)
+    return found is not None and (found[0], found[1]) == head
+
+
+# -- the write side: a State loaded from the read models, and saved back ------------------------
+
+
+def load_state(conn: sqlite3.Connection) -> State:
+    """The state a command is decided against, read from the read models (which the caller
+    has made current): every account (there are few), and transactions and check numbers
+    loaded one by one, only when the command asks about them."""
+    found = position(conn)
+    seq, _, count = found if found is not None else (0, "", 0)
+    accounts = {row[0]: _account(row) for row in conn.execute(f"{_ACCOUNT_SELECT}")}
+    return State(
+        seq=seq,
+        accounts=accounts,
+        transactions=LazyMap(lambda ref: _transaction(conn, ref)),
+        checks=LazyMap(lambda key: _check_ref(conn, key)),
+        transaction_count=count,
+    )
+
+
+_ACCOUNT_SELECT = (
+    "SELECT name, currency, overdraft_limit, opened_on, closed, balance, last_entry_on, "
+    "last_check FROM rm_accounts"
+)
+
+
+def _account(row: Sequence[object]) -> AccountState:
+    name, code, limit, opened_on, closed, balance, last_entry_on, last_check = row
+    return AccountState(
+        name=str(name),
+        currency=CURRENCIES.get(str(code), CURRENCIES[DEFAULT_CURRENCY]),
+        overdraft_limit=int(str(limit)),
+        opened_on=date.fromisoformat(str(opened_on)),
+        balance=int(str(balance)),
+        closed=bool(closed),
+        last_entry_on=date.fromisoformat(str(last_entry_on)) if last_entry_on else None,
+        last_check=int(str(last_check)),
+    )
+
+
+def _transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
+    found = conn.execute(
+        "SELECT date, voids, voided_by FROM rm_transactions WHERE ref = ?", (ref,)
+    ).fetchone()
+    if found is None:
+        return None
+    entries = conn.execute(
+        f"SELECT account, amount FROM events WHERE ref = ? AND type IN {_MONEY} ORDER BY seq",
+        (ref,),
+    ).fetchall()
+    return Transaction(
+        ref=ref,
+        date=date.fromisoformat(found[0]),
+        entries=[(account, amount) for account, amount in entries],
+        voids=found[1],
+        voided_by=found[2],
+    )
+
+
+def _check_ref(conn: sqlite3.Connection, key: tuple[str, int]) -> str | None:
+    found = conn.execute(
+        "SELECT ref FROM rm_checks WHERE account = ? AND number = ?", key
+    ).fetchone()
+    return str(found[0]) if found else None
+
+
+def save(conn: sqlite3.Connection, state: State, events: Sequence[Event]) -> None:
+    """Write back what `events` changed, after they were appended and folded into `state`
+    (with `evolve`), inside the same transaction as the append."""
+    if not events:
+        return
+    names = {event.account for event in events}
+    conn.executemany(
+        "INSERT OR REPLACE INTO rm_accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [_account_row(state.accounts[name]) for name in sorted(names) if name in state.accounts],
+    )
+    refs = {event.ref for event in events}
+    refs |= {
+        str(event.details["voids"])
+        for event in events
+        if event.type == EventType.TRANSACTION_VOIDED and "voids" in event.details
+    }
+    conn.executemany(
+        "INSERT OR REPLACE INTO rm_transactions VALUES (?, ?, ?, ?)",
+        [
+            (tx.ref, tx.date.isoformat(), tx.voids, tx.voided_by)
+            for ref in sorted(refs)
+            if (tx := state.transactions.get(ref)) is not None
+        ],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO rm_checks VALUES (?, ?, ?)",
+        [
+            (event.account, int(event.details["number"]), event.ref)
+            for event in events
+            if event.type == EventType.CHECK_WRITTEN and "number" in event.details
+        ],
+    )
+    add_days(conn, _day_nets(events))
+    last = events[-1]
+    conn.execute(
+        "INSERT OR REPLACE INTO rm_position VALUES (1, ?, ?, ?)",
+        (last.seq, last.hash, state.transaction_count),
+    )
+
+
+def _account_row(account: AccountState) -> tuple[object, ...]:
+    return (
+        account.name,
+        account.currency.code,
+        account.overdraft_limit,
+        account.opened_on.isoformat(),
+        int(account.closed),
+        account.balance,
+        account.last_entry_on.isoformat() if account.last_entry_on else None,
+        account.last_check,
+    )
+
+
+def _day_nets(events: Iterable[Event]) -> dict[tuple[str, str], int]:
+    nets: dict[tuple[str, str], int] = {}
+    for event in events:
+        if event.type in MONEY_TYPES:
+            key = (event.account, event.date.isoformat())
+            nets[key] = nets.get(key, 0) + event.amount
+    return nets
+
+
+def add_days(conn: sqlite3.Connection, nets: Mapping[tuple[str, str], int | None]) -> None:
+    """Add each (account, day)'s net to `rm_days`, in Python so that a sum beyond 64 bits
+    becomes NULL (read from the log) instead of an error or a float."""
+    rows = []
+    for (account, day), net in sorted(nets.items()):
+        found = conn.execute(
+            "SELECT net FROM rm_days WHERE account = ? AND date = ?", (account, day)
+        ).fetchone()
+        if found is None:
+            total = net
+        else:
+            total = None if found[0] is None or net is None else found[0] + net
+        rows.append((account, day, total if total is None or abs(total) <= _INT64 else None))
+    conn.executemany("INSERT OR REPLACE INTO rm_days VALUES (?, ?, ?)", rows)
+
+
+# -- rebuilding from the log --------------------------------------------------------------------
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Derive every read model again from the log alone, inside the caller's transaction."""
+    for table in TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute(
+        f"""
+        INSERT INTO rm_accounts
+        SELECT o.account,
+               coalesce(json_extract(o.details, '$.currency'), '{DEFAULT_CURRENCY}'),
+               coalesce(json_extract(o.details, '$.overdraft_limit'), 0),
+               o.date,
+               EXISTS (SELECT 1 FROM events c
+                        WHERE c.account = o.account AND c.type = 'AccountClosed'
+                          AND c.seq > o.seq),
+               (SELECT b.balance FROM events b WHERE b.account = o.account
+                 ORDER BY b.seq DESC LIMIT 1),
+               (SELECT max(m.date) FROM events m
+                 WHERE m.account = o.account AND m.type IN {_MONEY} AND m.seq > o.seq),
+               coalesce((SELECT max(json_extract(k.details, '$.number')) FROM events k
+                          WHERE k.account = o.account AND k.type = 'CheckWritten'
+                            AND k.seq > o.seq), 0)
+          FROM events o
+         WHERE o.type = 'AccountOpened'
+           AND o.seq = (SELECT max(seq) FROM events l
+                         WHERE l.account = o.account AND l.type = 'AccountOpened')
+        """
+    )
+    # SQLite takes the bare columns of a min() aggregate from the row with the minimum.
+    conn.execute(
+        """
+        INSERT INTO rm_transactions (ref, date, voids)
+        SELECT ref, date, voids FROM (
+            SELECT ref, min(seq), date,
+                   max(CASE WHEN type = 'TransactionVoided'
+                            THEN json_extract(details, '$.voids') END) AS voids
+              FROM events GROUP BY ref)
+        """
+    )
+    conn.execute(
+        """
+        UPDATE rm_transactions SET voided_by = v.ref
+          FROM (SELECT ref, voids FROM rm_transactions WHERE voids IS NOT NULL) AS v
+         WHERE rm_transactions.ref = v.voids
+        """
+    )
+    conn.execute(
+        """
+        INSERT OR REPLACE INTO rm_checks
+        SELECT account, json_extract(details, '$.number'), ref FROM events
+         WHERE type = 'CheckWritten' AND json_extract(details, '$.number') IS NOT NULL
+         ORDER BY seq
+        """
+    )
+    try:
+        conn.execute(
+            f"INSERT INTO rm_days SELECT account, date, sum(amount) FROM events "
+            f"WHERE type IN {_MONEY} GROUP BY account, date"
+        )
+    except sqlite3.OperationalError as error:
+        if "integer overflow" not in str(error):
+            raise
+        _rebuild_days_exactly(conn)
+    head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    if head is not None:
+        count = conn.execute("SELECT count(*) FROM rm_transactions").fetchone()[0]
+        conn.execute("INSERT INTO rm_position VALUES (1, ?, ?, ?)", (head[0], head[1], count))
+
+
+def _rebuild_days_exactly(conn: sqlite3.Connection) -> None:
+    """rm_days summed in Python, one day at a time, for a log whose day sums pass 64 bits."""
+    conn.execute("DELETE FROM rm_days")
+    rows = conn.cursor().execute(
+        f"SELECT account, date, amount FROM events WHERE type IN {_MONEY} ORDER BY account, date"
+    )
+    key: tuple[str, str] | None = None
+    total = 0
+
+    def flush() -> None:
+        if key is not None:
+            net = total if abs(total) <= _INT64 else None
+            conn.execute("INSERT INTO rm_days VALUES (?, ?, ?)", (*key, net))
+
+    for account, day, amount in rows:
+        if (account, day) != key:
+            flush()
+            key, total = (account, day), 0
+        total += amount
+    flush()
