@@ -68,15 +68,20 @@ def accounts(rows: Iterable[Row]) -> dict[str, AccountInfo]:
 
 
 def register(
-    rows: Iterable[Row], *, since: date | None = None, limit: int | None = None
+    rows: Iterable[Row],
+    *,
+    since: date | None = None,
+    limit: int | None = None,
+    opening: int = 0,
 ) -> Iterator[RegisterLine]:
-    """The register of one account from rows in effective order (date, seq): each line with
-    the running balance of everything before it, including lines before `since`, which are
-    summed but not shown. `limit` keeps the last N lines."""
+    """The register of one account from rows in effective order (date, seq), starting from
+    the `opening` balance: each line with the running balance of everything before it,
+    including lines before `since`, which are summed but not shown. `limit` keeps the last
+    N lines."""
     first_day = since.isoformat() if since else ""
 
     def lines() -> Iterator[RegisterLine]:
-        running = 0
+        running = opening
         for row in rows:
             running += row.amount
             if row.date >= first_day:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ledger_cli import chain, projections
@@ -28,6 +28,20 @@ def read(path: Path, *, damaged_ok: bool = False) -> Iterator[Queries]:
 
 
 @dataclass(frozen=True)
+class Difference:
+    """The answer of `diff`: an account's balance as of a day at two knowledge times, and
+    the events recorded in between that explain the change."""
+
+    account: projections.AccountInfo
+    as_of: date | None
+    known_at: datetime
+    to_known_at: datetime
+    before: int
+    after: int
+    rows: list[chain.Row]
+
+
+@dataclass(frozen=True)
 class Reconciliation:
     verifier: chain.Verifier
     findings: list[chain.Finding]
@@ -43,6 +57,9 @@ class Queries:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._head = store.head()[0]
+        # The read models answer only when they describe exactly this log (readmodel.py).
+        self._fast = store.read_models_current()
         self._account_rows = list(store.account_rows())
         self.accounts = projections.accounts(self._account_rows)
 
@@ -88,8 +105,40 @@ class Queries:
         self, info: projections.AccountInfo, as_of: date | None, known_at: datetime | None
     ) -> projections.Balance:
         known = format_recorded(known_at) if known_at else None
-        total = self.store.sum_amounts(info.name, as_of, known)
+        total = self._sum(info.name, as_of, known)
         return projections.Balance(info.name, info.currency, total, as_of, known)
+
+    def _sum(self, name: str, as_of: date | None, known: str | None) -> int:
+        """The balance of `name` as of `as_of` (None: every entry), as known at `known`.
+
+        From the read models when they are current: the day totals give the balance as it is
+        known now, and what was recorded after `known` (found by seq, since recorded times
+        only grow) is taken back out; whichever side of the cut is shorter is summed."""
+        if not self._fast:
+            return self.store.sum_amounts(name, as_of, known)
+        cut = self._cut(known)
+        if cut < self._head and cut < self._head - cut:
+            return self.store.sum_amounts(name, as_of, None, seqs=(1, cut))
+        now = self.store.current_balance(name) if as_of is None else self.store.day_sum(name, as_of)
+        if now is None:
+            return self.store.sum_amounts(name, as_of, known)
+        if cut == self._head:
+            return now
+        return now - self.store.sum_amounts(name, as_of, None, seqs=(cut + 1, self._head))
+
+    def _cut(self, known: str | None) -> int:
+        """The last seq recorded at or before `known` (binary search: recorded times never
+        go backwards in an intact log)."""
+        if known is None or self.store.recorded_at(self._head) <= known:
+            return self._head
+        low, high = 0, self._head
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.store.recorded_at(middle) <= known:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     def history(
         self,
@@ -100,15 +149,70 @@ class Queries:
         known_at: datetime | None = None,
         limit: int | None = None,
     ) -> Iterator[projections.RegisterLine]:
+        """The register of `name`: its money-moving rows in effective order, each with the
+        running balance of everything before it. With `limit`, the last rows are read from
+        the end and their balances worked back from the balance as of `as_of`; with `since`,
+        the rows before it are summed, not read."""
         self.account(name, known_at)
+        known = format_recorded(known_at) if known_at else None
+        if not self._fast:
+            rows = self.store.filtered_rows(
+                account=name, as_of=as_of, known_at=known, money_only=True, effective_order=True
+            )
+            return projections.register(rows, since=since, limit=limit)
+        seqs = (1, self._cut(known))
+        if limit is not None:
+            newest = list(
+                self.store.filtered_rows(
+                    account=name,
+                    as_of=as_of,
+                    since=since,
+                    seqs=seqs,
+                    money_only=True,
+                    effective_order=True,
+                    newest_first=True,
+                    limit=limit,
+                )
+            )
+            if not newest:
+                return iter(())
+            opening = self._sum(name, as_of, known) - sum(row.amount for row in newest)
+            return projections.register(reversed(newest), opening=opening)
+        opening = 0
+        if since is not None:
+            opening = self._sum(name, since - timedelta(days=1), known) if since > date.min else 0
         rows = self.store.filtered_rows(
             account=name,
             as_of=as_of,
-            known_at=format_recorded(known_at) if known_at else None,
+            since=since,
+            seqs=seqs,
             money_only=True,
             effective_order=True,
         )
-        return projections.register(rows, since=since, limit=limit)
+        return projections.register(rows, opening=opening)
+
+    def diff(
+        self, name: str, as_of: date | None, known_at: datetime, to_known_at: datetime
+    ) -> Difference:
+        """Why the balance of `name` as of `as_of` differs between two knowledge times: both
+        balances, and the money-moving events recorded in between that are effective by then."""
+        info = self.account(name, to_known_at)
+        before = self._sum(name, as_of, format_recorded(known_at))
+        after = self._sum(name, as_of, format_recorded(to_known_at))
+        rows = self.store.filtered_rows(
+            account=name,
+            as_of=as_of,
+            known_at=format_recorded(to_known_at),
+            unknown_at=format_recorded(known_at),
+            money_only=True,
+        )
+        return Difference(info, as_of, known_at, to_known_at, before, after, list(rows))
+
+    def diffs(
+        self, as_of: date | None, known_at: datetime, to_known_at: datetime
+    ) -> list[Difference]:
+        known = self._accounts_known(to_known_at)
+        return [self.diff(name, as_of, known_at, to_known_at) for name in sorted(known)]
 
     def audit(
         self, *, as_of: date | None = None, known_at: datetime | None = None

@@ -67,6 +67,11 @@ CREATE TABLE command_keys (
 """
 
 
+# The few AccountOpened and AccountClosed rows, found without a scan of the log.
+ACCOUNT_EVENTS = "type IN ('AccountOpened', 'AccountClosed')"
+ACCOUNT_EVENTS_INDEX = f"CREATE INDEX events_accounts ON events (seq) WHERE {ACCOUNT_EVENTS}"
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply pending migrations on `conn`, which must already hold a write transaction."""
     from sqlite_utils import Database
@@ -87,6 +92,7 @@ def migrate(conn: sqlite3.Connection) -> None:
         for statement in readmodel.DDL:
             db.execute(statement)
         db.execute(COMMAND_KEYS_TABLE)
+        db.execute(ACCOUNT_EVENTS_INDEX)
         readmodel.rebuild(db.conn)
 
     migrations.apply(Database(conn, execute_plugins=False))

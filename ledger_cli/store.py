@@ -10,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from ledger_cli.connection import (
 )
 from ledger_cli.dates import format_recorded, now_utc
 from ledger_cli.errors import IntegrityFailure, NoLedger, StorageError
-from ledger_cli.events import MONEY_TYPES, Event, EventType, NewEvent
+from ledger_cli.events import MONEY_TYPES, Event, NewEvent
 from ledger_cli.state import State
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM events"
@@ -273,8 +274,13 @@ class Store:
         return (found[0], found[1], found[2], found[3]) if found else None
 
     def remember_key(
-        self, key: str, fingerprint: str, *, ref: str | None = None,
-        code: int | None = None, message: str | None = None,
+        self,
+        key: str,
+        fingerprint: str,
+        *,
+        ref: str | None = None,
+        code: int | None = None,
+        message: str | None = None,
     ) -> None:
         with translate_errors(self.path):
             self.conn.execute(
@@ -301,8 +307,8 @@ class Store:
 
     def account_rows(self) -> Iterator[Row]:
         """The AccountOpened and AccountClosed rows, in seq order."""
-        kinds = (str(EventType.ACCOUNT_OPENED), str(EventType.ACCOUNT_CLOSED))
-        return self._rows(f"{_SELECT} WHERE type IN (?, ?) ORDER BY seq", kinds)
+        # Literal types, so that SQLite uses the partial index schema.ACCOUNT_EVENTS_INDEX.
+        return self._rows(f"{_SELECT} WHERE {schema.ACCOUNT_EVENTS} ORDER BY seq")
 
     def filtered_rows(
         self,
@@ -312,50 +318,119 @@ class Store:
         known_at: str | None = None,
         money_only: bool = False,
         effective_order: bool = False,
+        since: date | None = None,
+        seqs: tuple[int, int] | None = None,
+        unknown_at: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
     ) -> Iterator[Row]:
-        """Rows of one account (or all), effective on or before `as_of`, recorded at or
-        before `known_at`, in seq order or in register order (date, seq)."""
-        clauses, params = _filters(account, as_of, known_at)
+        """Rows of one account (or all), effective from `since` to `as_of`, recorded at or
+        before `known_at` and after `unknown_at`, with seq in the range `seqs`, in seq order or
+        in register order (date, seq), oldest or `newest_first`, at most `limit`."""
+        where = Where(account, as_of, known_at, since=since, seqs=seqs, unknown_at=unknown_at)
+        clauses, params = where.clauses()
         if money_only:
             clauses.append(_MONEY)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        order = "date, seq" if effective_order else "seq"
-        return self._rows(f"{_SELECT}{where} ORDER BY {order}", params)
+        direction = " DESC" if newest_first else ""
+        order = f"date{direction}, seq{direction}" if effective_order else f"seq{direction}"
+        sql = f"{_SELECT}{_where(clauses)} ORDER BY {order}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self._rows(sql, params)
 
-    def sum_amounts(self, account: str, as_of: date | None, known_at: str | None) -> int:
-        """The sum of an account's amounts effective by `as_of` and recorded by `known_at`."""
-        clauses, params = _filters(account, as_of, known_at)
-        sql = f"SELECT coalesce(sum(amount), 0) FROM events WHERE {' AND '.join(clauses)}"
+    def sum_amounts(
+        self,
+        account: str,
+        as_of: date | None,
+        known_at: str | None,
+        *,
+        seqs: tuple[int, int] | None = None,
+    ) -> int:
+        """The sum of an account's amounts effective by `as_of`, recorded by `known_at`, with
+        seq in the range `seqs`."""
+        clauses, params = Where(account, as_of, known_at, seqs=seqs).clauses()
+        return self._exact_sum(
+            f"SELECT coalesce(sum(amount), 0) FROM events{_where(clauses)}", params
+        )
+
+    def _exact_sum(self, sql: str, params: Sequence[object]) -> int:
+        """An SQL sum, summed again in Python when it passes 64 bits: every balance is bounded,
+        but a sum over an as-of subset may not be."""
         with translate_errors(self.path):
             try:
                 total: int = self.conn.execute(sql, params).fetchone()[0]
             except sqlite3.OperationalError as error:
                 if "integer overflow" not in str(error):
                     raise
-                # Each balance is bounded, but a sum over an as-of subset may pass 64 bits.
-                total = sum(
-                    amount
-                    for (amount,) in self.conn.execute(
-                        sql.replace("coalesce(sum(amount), 0)", "amount"), params
-                    )
-                )
+                column = sql.split("sum(", 1)[1].split(")", 1)[0]
+                plain = sql.replace(f"coalesce(sum({column}), 0)", column)
+                total = sum(value for (value,) in self.conn.execute(plain, params))
         return total
 
+    # -- the read models, for queries (only when read_models_current) ----------------------
 
-def _filters(
-    account: str | None, as_of: date | None, known_at: str | None
-) -> tuple[list[str], list[object]]:
-    """WHERE clauses and their parameters: one account, effective by `as_of`, recorded by
-    `known_at` (stored text), each only when given."""
-    clauses: list[str] = []
-    params: list[object] = []
-    if account is not None:
-        clauses.append("account = ?")
-        params.append(account)
-    if as_of is not None:
-        clauses.append("date <= ?")
-        params.append(as_of.isoformat())
-    if known_at is not None:
-        clauses.append("recorded_at <= ?")
-        params.append(known_at)
-    return clauses, params
+    def current_balance(self, account: str) -> int:
+        with translate_errors(self.path):
+            found = self.conn.execute(
+                "SELECT balance FROM rm_accounts WHERE name = ?", (account,)
+            ).fetchone()
+        return int(found[0]) if found else 0
+
+    def day_sum(self, account: str, as_of: date) -> int | None:
+        """The account's balance as of the end of `as_of`, from its daily nets; None when a
+        day's net was too large to store (then the log must be summed)."""
+        with translate_errors(self.path):
+            missing = self.conn.execute(
+                "SELECT count(*) FROM rm_days WHERE account = ? AND date <= ? AND net IS NULL",
+                (account, as_of.isoformat()),
+            ).fetchone()[0]
+        if missing:
+            return None
+        return self._exact_sum(
+            "SELECT coalesce(sum(net), 0) FROM rm_days WHERE account = ? AND date <= ?",
+            (account, as_of.isoformat()),
+        )
+
+    def recorded_at(self, seq: int) -> str:
+        with translate_errors(self.path):
+            found = self.conn.execute(
+                "SELECT recorded_at FROM events WHERE seq = ?", (seq,)
+            ).fetchone()
+        return str(found[0]) if found else ""
+
+
+@dataclass(frozen=True)
+class Where:
+    """The WHERE clauses of a filtered read: one account, effective from `since` to `as_of`,
+    recorded at or before `known_at` and after `unknown_at` (stored text), seq within `seqs`;
+    each only when given."""
+
+    account: str | None = None
+    as_of: date | None = None
+    known_at: str | None = None
+    since: date | None = None
+    seqs: tuple[int, int] | None = None
+    unknown_at: str | None = None
+
+    def clauses(self) -> tuple[list[str], list[object]]:
+        clauses: list[str] = []
+        params: list[object] = []
+        for clause, value in (
+            ("account = ?", self.account),
+            ("date <= ?", self.as_of.isoformat() if self.as_of else None),
+            ("date >= ?", self.since.isoformat() if self.since else None),
+            ("recorded_at <= ?", self.known_at),
+            ("recorded_at > ?", self.unknown_at),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        if self.seqs is not None:
+            clauses.append("seq BETWEEN ? AND ?")
+            params.extend(self.seqs)
+        return clauses, params
+
+
+def _where(clauses: list[str]) -> str:
+    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
