@@ -8,7 +8,7 @@ import typer
 
 from ledger_cli.accounts import DEFAULT_ACCOUNT
 from ledger_cli.app import app, ledger_file
-from ledger_cli.dates import parse_date
+from ledger_cli.dates import check_not_too_far_ahead, parse_date, parse_known_at
 from ledger_cli.errors import IntegrityFailure, OutputError
 from ledger_cli.options import (
     MONEY_COMMAND,
@@ -17,11 +17,13 @@ from ledger_cli.options import (
     AsCsv,
     AsJson,
     AsOf,
+    IdKey,
     KnownAt,
     Memo,
     Payee,
     WriteDate,
     effective_date,
+    idempotency_key,
     output_format,
     parse_digest,
     when,
@@ -34,13 +36,14 @@ if TYPE_CHECKING:
     from ledger_cli.queries import Queries, Reconciliation
 
 
-def _run(ctx: typer.Context, command: "Command", as_json: bool) -> None:
+def _run(ctx: typer.Context, command: "Command", as_json: bool, key: str | None) -> None:
     """The write path: one service call, one line of output."""
     from ledger_cli import render
     from ledger_cli.service import Ledger
 
     file = ledger_file(ctx)
-    outcome = Ledger(file.path, create_folder=file.create_folder).execute(command)
+    ledger = Ledger(file.path, create_folder=file.create_folder)
+    outcome = ledger.execute(command, key=idempotency_key(key))
     try:
         render.outcome(Output(), outcome, as_json=as_json)
     except BrokenPipeError:
@@ -74,6 +77,7 @@ def deposit(
     payee: Payee = None,
     memo: Memo = None,
     as_json: AsJson = False,
+    key: IdKey = None,
 ) -> None:
     """Record a deposit (FundsDeposited).
 
@@ -83,7 +87,7 @@ def deposit(
     """
     from ledger_cli.commands import Deposit
 
-    _run(ctx, Deposit(amount, effective_date(date_), account, payee, memo), as_json)
+    _run(ctx, Deposit(amount, effective_date(date_), account, payee, memo), as_json, key)
 
 
 @app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -101,6 +105,7 @@ def check(
     memo: Memo = None,
     date_: WriteDate = None,
     as_json: AsJson = False,
+    key: IdKey = None,
 ) -> None:
     """Write a check (CheckWritten); denied beyond balance + overdraft limit.
 
@@ -113,7 +118,7 @@ def check(
     cmd = WriteCheck(
         amount, effective_date(date_), account, whole_number(number, "--number"), payee, memo
     )
-    _run(ctx, cmd, as_json)
+    _run(ctx, cmd, as_json, key)
 
 
 @app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -124,6 +129,7 @@ def withdraw(
     memo: Memo = None,
     date_: WriteDate = None,
     as_json: AsJson = False,
+    key: IdKey = None,
 ) -> None:
     """Record an ATM or cash withdrawal (CashWithdrawn).
 
@@ -133,7 +139,7 @@ def withdraw(
     """
     from ledger_cli.commands import Withdraw
 
-    _run(ctx, Withdraw(amount, effective_date(date_), account, memo), as_json)
+    _run(ctx, Withdraw(amount, effective_date(date_), account, memo), as_json, key)
 
 
 @app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -145,6 +151,7 @@ def transfer(
     memo: Memo = None,
     date_: WriteDate = None,
     as_json: AsJson = False,
+    key: IdKey = None,
 ) -> None:
     """Move money between two accounts of one currency (TransferSent + TransferReceived).
 
@@ -154,7 +161,7 @@ def transfer(
     """
     from ledger_cli.commands import Transfer
 
-    _run(ctx, Transfer(amount, effective_date(date_), source, target, memo), as_json)
+    _run(ctx, Transfer(amount, effective_date(date_), source, target, memo), as_json, key)
 
 
 @app.command()
@@ -169,6 +176,7 @@ def void(
         typer.Option("--date", help="Effective date (default: that of the voided entry)."),
     ] = None,
     as_json: AsJson = False,
+    key: IdKey = None,
 ) -> None:
     """Reverse a whole transaction with compensating events (TransactionVoided).
 
@@ -176,10 +184,10 @@ def void(
     Example:
       ledger void T3 --reason "check lost in the mail"
     """
-    on = parse_date(date_) if date_ is not None else None
+    on = check_not_too_far_ahead(parse_date(date_)) if date_ is not None else None
     from ledger_cli.commands import Void
 
-    _run(ctx, Void(ref.strip(), on, reason), as_json)
+    _run(ctx, Void(ref.strip(), on, reason), as_json, key)
 
 
 @app.command("open")
@@ -194,6 +202,7 @@ def open_(
     ] = "0",
     date_: WriteDate = None,
     as_json: AsJson = False,
+    key: IdKey = None,
 ) -> None:
     """Open an account (AccountOpened). `checking` opens itself on first use.
 
@@ -203,7 +212,7 @@ def open_(
     """
     from ledger_cli.commands import OpenAccount
 
-    _run(ctx, OpenAccount(name, effective_date(date_), currency, overdraft_limit), as_json)
+    _run(ctx, OpenAccount(name, effective_date(date_), currency, overdraft_limit), as_json, key)
 
 
 @app.command()
@@ -214,6 +223,7 @@ def close(
     ],
     date_: WriteDate = None,
     as_json: AsJson = False,
+    key: IdKey = None,
 ) -> None:
     """Close an account whose balance is zero (AccountClosed).
 
@@ -223,7 +233,7 @@ def close(
     """
     from ledger_cli.commands import CloseAccount
 
-    _run(ctx, CloseAccount(name, effective_date(date_)), as_json)
+    _run(ctx, CloseAccount(name, effective_date(date_)), as_json, key)
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -358,6 +368,71 @@ def digest(ctx: typer.Context, as_json: AsJson = False) -> None:
     with _read(ctx) as q:
         seq, hash_ = q.head()
     render.digest(Output(), seq, hash_, as_json=as_json)
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    known_at: Annotated[
+        str,
+        typer.Option(
+            "--known-at",
+            help="The earlier knowledge time: when the report was printed (a bare date: the "
+            "end of that day; audit's recorded_at verbatim).",
+            metavar="WHEN",
+        ),
+    ],
+    account: Account = DEFAULT_ACCOUNT,
+    all_: Annotated[bool, typer.Option("--all", help="Every account.")] = False,
+    as_of: AsOf = None,
+    to_known_at: Annotated[
+        str,
+        typer.Option(
+            "--to-known-at", help="The later knowledge time (default: now).", metavar="WHEN"
+        ),
+    ] = "now",
+    as_json: AsJson = False,
+) -> None:
+    """Why a balance changed since it was reported: the balance as of a day, as known at two
+    times, and the events recorded in between that explain the difference.
+
+    \b
+    Example:
+      ledger diff --as-of 2026-03-31 --known-at 2026-04-02
+    """
+    from ledger_cli import render
+    from ledger_cli.errors import InvalidValue
+
+    day, earlier = when(as_of, known_at)
+    later = parse_known_at(to_known_at, "--to-known-at")
+    assert earlier is not None
+    if later < earlier:
+        raise InvalidValue("--to-known-at must not be before --known-at")
+    with _read(ctx) as q:
+        if all_:
+            items = q.diffs(day, earlier, later)
+        else:
+            items = [q.diff(account, day, earlier, later)]
+        render.diffs(Output(), items, as_json=as_json, single=not all_)
+
+
+@app.command()
+def rebuild(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """Verify the log, then derive every read model again from it alone. The answers of
+    every query stay the same; use it after copying a ledger by hand or if a query is slow.
+
+    \b
+    Example:
+      ledger rebuild
+    """
+    from ledger_cli import render
+    from ledger_cli.service import Ledger
+
+    result = Ledger(ledger_file(ctx).path).rebuild()
+    if not result.ok:
+        render.reconciliation(Output(), result, as_json=as_json)
+        _fail_if_broken(result)
+    render.rebuilt(Output(), result, as_json=as_json)
 
 
 def _fail_if_broken(result: "Reconciliation") -> None:

@@ -89,6 +89,22 @@ def _moment(text: str, option: str, day: date | None, tz: tzinfo | None) -> date
         raise InvalidValue(f"{option} {text!r} is out of the range of dates") from None
 
 
+# How far ahead a write may be dated: post-dated checks are common, a date years ahead is a
+# typing mistake (2062 for 2026).
+MAX_DAYS_AHEAD = 366
+
+
+def check_not_too_far_ahead(day: date, option: str = "--date") -> date:
+    """`day`, unless it is more than MAX_DAYS_AHEAD days after today (local time)."""
+    latest = today() + timedelta(days=MAX_DAYS_AHEAD)
+    if day > latest:
+        raise InvalidValue(
+            f"{option} {day.isoformat()} is too far ahead: a write may be dated at most "
+            f"{MAX_DAYS_AHEAD} days after today (up to {latest.isoformat()})"
+        )
+    return day
+
+
 def parse_date(text: str, option: str = "--date") -> date:
     """An effective date for a write: `YYYY-MM-DD`, `today` or `yesterday`."""
     day = _day(text, option)
@@ -113,6 +129,8 @@ def parse_known_at(text: str, option: str = "--known-at") -> datetime:
 
     A bare date (or 'today', 'yesterday') means the end of that local day; a date-time
     without an offset is local time; the `recorded_at` text printed by `audit` is accepted
-    verbatim.
+    verbatim; `now` is this instant.
     """
+    if text.strip().lower() == "now":
+        return now_utc()
     return _moment(text, option, _day(text, option), UTC)

@@ -80,6 +80,7 @@ def history(
         rows.append(
             [
                 r["date"],
+                r["recorded_at"][:10],
                 r["ref"],
                 LABELS.get(r["type"], r["type"]),
                 "" if r["number"] is None else str(r["number"]),
@@ -93,10 +94,10 @@ def history(
         output.line(f"No entries in {account.name}.")
         return
     output.table(
-        ["date", "ref", "type", "no.", "payee", "memo", "amount", "balance"],
+        ["date", "recorded", "ref", "type", "no.", "payee", "memo", "amount", "balance"],
         rows,
-        right=[3, 6, 7],
-        wrap=[4, 5],
+        right=[4, 7, 8],
+        wrap=[5, 6],
         title=f"Register of {account.name} ({cur.code})",
     )
 

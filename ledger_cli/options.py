@@ -7,7 +7,13 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from ledger_cli.dates import parse_as_of, parse_date, parse_known_at, today
+from ledger_cli.dates import (
+    check_not_too_far_ahead,
+    parse_as_of,
+    parse_date,
+    parse_known_at,
+    today,
+)
 from ledger_cli.errors import InvalidValue
 
 
@@ -62,14 +68,39 @@ KnownAt = Annotated[
     typer.Option(
         "--known-at",
         help="Include only events recorded at or before WHEN (a bare date: the end of that "
-        "day); audit's recorded_at is accepted verbatim.",
+        "day; 'now'); audit's recorded_at is accepted verbatim.",
         metavar="WHEN",
     ),
 ]
 
 
+IdKey = Annotated[
+    str | None,
+    typer.Option(
+        "--id",
+        help="Idempotency key: the same key again with the same command appends nothing and "
+        "prints the first result; with another command it is denied.",
+        metavar="KEY",
+    ),
+]
+
+
 def effective_date(text: str | None) -> date:
-    return today() if text is None else parse_date(text)
+    """The effective date of a write: today by default, never far in the future."""
+    return today() if text is None else check_not_too_far_ahead(parse_date(text))
+
+
+MAX_KEY_LENGTH = 200
+
+
+def idempotency_key(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if not text or len(text) > MAX_KEY_LENGTH or not text.isprintable():
+        raise InvalidValue(
+            f"--id {text!r} is not a valid key; use 1 to {MAX_KEY_LENGTH} printable characters"
+        )
+    return text
 
 
 def whole_number(text: str | None, option: str) -> int | None:

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ledger_cli.dates import format_recorded
 from ledger_cli.events import EventType
 from ledger_cli.money import format_amount
 from ledger_cli.output import Output, clean
+from ledger_cli.projections import parse_details
 
 if TYPE_CHECKING:
+    from ledger_cli.money import Currency
     from ledger_cli.projections import Balance
-    from ledger_cli.queries import Reconciliation
+    from ledger_cli.queries import Difference, Reconciliation
     from ledger_cli.service import Outcome
 
 
 def outcome(output: Output, result: Outcome, *, as_json: bool) -> None:
     for warning in result.warnings:
         output.warn(warning)
+    if result.repeated:
+        output.warn(f"already recorded as {result.ref} under this --id; nothing was appended")
     if as_json:
         output.json(
             {
@@ -160,3 +165,102 @@ def digest(output: Output, seq: int, hash_: str, *, as_json: bool) -> None:
         output.json({"seq": seq, "hash": hash_, "digest": f"{seq}:{hash_}"})
     else:
         output.line(f"{seq}:{hash_}")
+
+
+def rebuilt(output: Output, result: Reconciliation, *, as_json: bool) -> None:
+    verifier = result.verifier
+    if as_json:
+        output.json(
+            {
+                "ok": True,
+                "events": verifier.count,
+                "head": {"seq": verifier.head_seq, "hash": verifier.head_hash},
+            }
+        )
+        return
+    output.line(
+        f"Rebuilt the read models from {verifier.count} events "
+        f"(head {verifier.head_seq}:{verifier.head_hash})."
+    )
+
+
+def diffs(output: Output, items: list[Difference], *, as_json: bool, single: bool) -> None:
+    records = [_difference(item) for item in items]
+    if as_json:
+        output.json(records[0] if single else records)
+        return
+    for item, record in zip(items, records, strict=True):
+        cur = item.account.currency
+        scope = f"as of {record['as_of']}" if record["as_of"] else "over every entry"
+        output.line(clean(f"{item.account.name} ({cur.code}), balance {scope}:"))
+        output.line(f"  known at {record['known_at']}: {_money(item.before, cur)}")
+        output.line(f"  known at {record['to_known_at']}: {_money(item.after, cur)}")
+        if not item.rows:
+            output.line("  no change: nothing effective by then was recorded in between.")
+            continue
+        change = item.after - item.before
+        sign = "+" if change > 0 else ""
+        count = len(item.rows)
+        output.line(
+            f"  difference {sign}{_money(change, cur)}, from {count} "
+            f"event{'s' if count != 1 else ''} recorded in between:"
+        )
+        output.table(
+            ["seq", "recorded_at", "ref", "date", "type", "amount", "note"],
+            [
+                [
+                    str(event["seq"]),
+                    event["recorded_at"],
+                    event["ref"],
+                    event["date"],
+                    event["type"],
+                    _money(row.amount, cur),
+                    _note(event),
+                ]
+                for row, event in zip(item.rows, record["events"], strict=True)
+            ],
+            right=[0, 5],
+            wrap=[6],
+        )
+
+
+def _money(minor: int, cur: Currency) -> str:
+    return format_amount(minor, cur, grouping=True)
+
+
+def _note(event: dict[str, Any]) -> str:
+    if event.get("voids"):
+        reason = f": {event['reason']}" if event.get("reason") else ""
+        return f"void of {event['voids']}{reason}"
+    parts = [str(event[key]) for key in ("payee", "memo") if event.get(key)]
+    if event.get("number") is not None:
+        parts.insert(0, f"no. {event['number']}")
+    return ", ".join(parts)
+
+
+def _difference(item: Difference) -> dict[str, Any]:
+    cur = item.account.currency
+    events = []
+    for row in item.rows:
+        event: dict[str, Any] = {
+            "seq": row.seq,
+            "ref": row.ref,
+            "type": row.type,
+            "account": row.account,
+            "date": row.date,
+            "recorded_at": row.recorded_at,
+            "amount": format_amount(row.amount, cur),
+        }
+        event.update(parse_details(row.details))
+        events.append(event)
+    return {
+        "account": item.account.name,
+        "currency": cur.code,
+        "as_of": item.as_of.isoformat() if item.as_of else None,
+        "known_at": format_recorded(item.known_at),
+        "to_known_at": format_recorded(item.to_known_at),
+        "balance_before": format_amount(item.before, cur),
+        "balance_after": format_amount(item.after, cur),
+        "difference": format_amount(item.after - item.before, cur),
+        "events": events,
+    }

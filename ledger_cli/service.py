@@ -19,10 +19,10 @@ from ledger_cli.commands import (
 )
 from ledger_cli.connection import translate_errors
 from ledger_cli.domain import decide
-from ledger_cli.errors import Denied, InvalidValue, LedgerError
+from ledger_cli.errors import Denied, InvalidValue, LedgerError, NoLedger
 from ledger_cli.events import Event
 from ledger_cli.money import Currency
-from ledger_cli.queries import Queries, read
+from ledger_cli.queries import Queries, Reconciliation, read
 from ledger_cli.state import State, evolve
 from ledger_cli.store import Store
 
@@ -95,6 +95,18 @@ class Ledger:
         if denial is not None:
             raise denial
         return _outcome(command, decision.ref, events, state, decision.warnings)
+
+    def rebuild(self) -> Reconciliation:
+        """Verify the log, and when it is intact derive every read model again from it, in
+        one write transaction. A broken log is left as it is (the findings say why)."""
+        with translate_errors(self.path):
+            if not self.path.exists():
+                raise NoLedger(f"no ledger at {self.path}")
+        with Store.open(self.path, write=True) as store, store.transaction():
+            result = Queries(store).reconcile()
+            if result.ok:
+                store.rebuild_read_models()
+        return result
 
     def query(self, *, damaged_ok: bool = False) -> AbstractContextManager[Queries]:
         """A read-only view of one moment of the ledger (see queries.read)."""

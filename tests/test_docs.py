@@ -13,8 +13,8 @@ from ledger_cli.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["deposit", "check", "withdraw", "transfer", "void", "open", "close", "balance",
-            "history", "audit", "reconcile", "digest"]
+CORE = ["deposit", "check", "withdraw", "transfer", "void", "open", "close", "balance",
+        "history", "audit", "reconcile", "digest", "diff", "rebuild"]
 
 
 def registered_commands() -> list[str]:
@@ -24,8 +24,12 @@ def registered_commands() -> list[str]:
     return re.findall(r"^  (\w+)", section, re.M)
 
 
-def test_the_app_has_exactly_the_documented_commands() -> None:
-    assert sorted(registered_commands()) == sorted(COMMANDS)
+# Every command the app has, so that a new one fails these tests until it is documented.
+COMMANDS = registered_commands()
+
+
+def test_the_app_has_at_least_the_core_commands() -> None:
+    assert set(CORE) <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
