@@ -236,6 +236,48 @@ def close(
     _run(ctx, CloseAccount(name, effective_date(date_)), as_json, key)
 
 
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Argument(metavar="FILE", help="A CSV or NDJSON file; - for standard input.")
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv or ndjson (default: from the file name, else from its first line).",
+            metavar="FORMAT",
+        ),
+    ] = None,
+    skip_denied: Annotated[
+        bool,
+        typer.Option(
+            "--skip-denied", help="Report denied rows and import the others (default: none)."
+        ),
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import many commands at once: CSV with a header (date,type,amount and optionally
+    account,payee,memo,number,to,id) or NDJSON with the same keys. All or nothing: a denied
+    row stops the import, naming its line, and nothing is appended.
+
+    \b
+    Example:
+      ledger import march.csv
+      printf 'date,type,amount\\n2026-03-01,deposit,100\\n' | ledger import -
+    """
+    from ledger_cli import render
+    from ledger_cli.importfile import open_rows
+    from ledger_cli.service import Ledger
+
+    file = ledger_file(ctx)
+    with open_rows(source, fmt) as rows:
+        ledger = Ledger(file.path, create_folder=file.create_folder)
+        result = ledger.import_rows(rows, skip_denied=skip_denied)
+    render.imported(Output(), result, as_json=as_json)
+
+
 # -- queries -------------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ movement per effective day: a balance as of any day sums a few thousand of these
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from ledger_cli.events import MONEY_TYPES, Event, EventType
@@ -151,43 +151,58 @@ def _check_ref(conn: sqlite3.Connection, key: tuple[str, int]) -> str | None:
     return str(found[0]) if found else None
 
 
-def save(conn: sqlite3.Connection, state: State, events: Sequence[Event]) -> None:
-    """Write back what `events` changed, after they were appended and folded into `state`
-    (with `evolve`), inside the same transaction as the append."""
-    if not events:
+class Changes:
+    """What appended events change in the read models, gathered event by event (`add`) and
+    written by `save`. Every appended event belongs to a new reference, and a command's events
+    are contiguous, so a new reference starts where the ref changes."""
+
+    def __init__(self) -> None:
+        self.accounts: set[str] = set()
+        self.transactions: list[tuple[str, str, str | None, None]] = []
+        self.voided: list[tuple[str, str]] = []  # (voided_by, voided ref)
+        self.checks: list[tuple[str, int, str]] = []
+        self.days: dict[tuple[str, str], int | None] = {}
+        self.head: tuple[int, str] | None = None
+
+    def add(self, event: Event) -> None:
+        self.accounts.add(event.account)
+        voids = event.details.get("voids") if event.type == EventType.TRANSACTION_VOIDED else None
+        if not self.transactions or self.transactions[-1][0] != event.ref:
+            voided = str(voids) if voids is not None else None
+            self.transactions.append((event.ref, event.date.isoformat(), voided, None))
+            if voided is not None:
+                self.voided.append((event.ref, voided))
+        if event.type == EventType.CHECK_WRITTEN and "number" in event.details:
+            self.checks.append((event.account, int(event.details["number"]), event.ref))
+        if event.type in MONEY_TYPES:
+            key = (event.account, event.date.isoformat())
+            before = self.days.get(key, 0)
+            self.days[key] = None if before is None else before + event.amount
+        self.head = (event.seq, event.hash)
+
+
+def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:
+    """Write `changes` (of events appended and folded into `state` with `evolve`) to the read
+    models, inside the same transaction as the append."""
+    if changes.head is None:
         return
-    names = {event.account for event in events}
     conn.executemany(
         "INSERT OR REPLACE INTO rm_accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [_account_row(state.accounts[name]) for name in sorted(names) if name in state.accounts],
-    )
-    refs = {event.ref for event in events}
-    refs |= {
-        str(event.details["voids"])
-        for event in events
-        if event.type == EventType.TRANSACTION_VOIDED and "voids" in event.details
-    }
-    conn.executemany(
-        "INSERT OR REPLACE INTO rm_transactions VALUES (?, ?, ?, ?)",
         [
-            (tx.ref, tx.date.isoformat(), tx.voids, tx.voided_by)
-            for ref in sorted(refs)
-            if (tx := state.transactions.get(ref)) is not None
+            _account_row(state.accounts[name])
+            for name in sorted(changes.accounts)
+            if name in state.accounts
         ],
     )
+    conn.executemany("INSERT INTO rm_transactions VALUES (?, ?, ?, ?)", changes.transactions)
     conn.executemany(
-        "INSERT OR REPLACE INTO rm_checks VALUES (?, ?, ?)",
-        [
-            (event.account, int(event.details["number"]), event.ref)
-            for event in events
-            if event.type == EventType.CHECK_WRITTEN and "number" in event.details
-        ],
+        "UPDATE rm_transactions SET voided_by = ? WHERE ref = ?", changes.voided
     )
-    add_days(conn, _day_nets(events))
-    last = events[-1]
+    conn.executemany("INSERT OR REPLACE INTO rm_checks VALUES (?, ?, ?)", changes.checks)
+    add_days(conn, changes.days)
     conn.execute(
         "INSERT OR REPLACE INTO rm_position VALUES (1, ?, ?, ?)",
-        (last.seq, last.hash, state.transaction_count),
+        (*changes.head, state.transaction_count),
     )
 
 
@@ -202,15 +217,6 @@ def _account_row(account: AccountState) -> tuple[object, ...]:
         account.last_entry_on.isoformat() if account.last_entry_on else None,
         account.last_check,
     )
-
-
-def _day_nets(events: Iterable[Event]) -> dict[tuple[str, str], int]:
-    nets: dict[tuple[str, str], int] = {}
-    for event in events:
-        if event.type in MONEY_TYPES:
-            key = (event.account, event.date.isoformat())
-            nets[key] = nets.get(key, 0) + event.amount
-    return nets
 
 
 def add_days(conn: sqlite3.Connection, nets: Mapping[tuple[str, str], int | None]) -> None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ledger_cli.money import Currency
     from ledger_cli.projections import Balance
     from ledger_cli.queries import Difference, Reconciliation
-    from ledger_cli.service import Outcome
+    from ledger_cli.service import Imported, Outcome
 
 
 def outcome(output: Output, result: Outcome, *, as_json: bool) -> None:
@@ -264,3 +264,46 @@ def _difference(item: Difference) -> dict[str, Any]:
         "difference": format_amount(item.after - item.before, cur),
         "events": events,
     }
+
+
+def imported(output: Output, result: Imported, *, as_json: bool) -> None:
+    for line, reason in result.skipped:
+        output.warn(f"line {line} skipped: {reason}")
+    balances = {
+        name: format_amount(minor, cur) for name, (minor, cur) in result.balances.items()
+    }
+    if as_json:
+        output.json(
+            {
+                "imported": result.transactions,
+                "events": result.events,
+                "first_ref": result.first_ref,
+                "last_ref": result.last_ref,
+                "repeated": result.repeated,
+                "skipped": [{"line": line, "reason": reason} for line, reason in result.skipped],
+                "balances": balances,
+            }
+        )
+        return
+    refs = ""
+    if result.first_ref:
+        refs = (
+            f" ({result.first_ref})"
+            if result.first_ref == result.last_ref
+            else f" ({result.first_ref} to {result.last_ref})"
+        )
+    parts = [
+        f"Imported {_count(result.transactions, 'transaction')}{refs}, "
+        f"{_count(result.events, 'event')}"
+    ]
+    if result.repeated:
+        parts.append(f"{result.repeated:,} already imported (same id)")
+    if result.skipped:
+        parts.append(f"{len(result.skipped):,} denied and skipped")
+    output.line(clean("; ".join(parts) + "."))
+    for name, (minor, cur) in result.balances.items():
+        output.line(clean(f"  balance of {name}: {format_amount(minor, cur, grouping=True)}"))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

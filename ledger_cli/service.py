@@ -3,11 +3,14 @@ transaction), and the queries, which only read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ledger_cli import commands
+from ledger_cli import commands, readmodel
+from ledger_cli.chain import Row
 from ledger_cli.commands import (
     CloseAccount,
     Command,
@@ -23,8 +26,11 @@ from ledger_cli.errors import Denied, InvalidValue, LedgerError, NoLedger
 from ledger_cli.events import Event
 from ledger_cli.money import Currency
 from ledger_cli.queries import Queries, Reconciliation, read
-from ledger_cli.state import State, evolve
+from ledger_cli.state import LazyMap, State, evolve
 from ledger_cli.store import Store
+
+if TYPE_CHECKING:
+    from ledger_cli import importer
 
 
 @dataclass(frozen=True)
@@ -87,14 +93,67 @@ class Ledger:
                     denial = error
                 else:
                     events = store.append(decision.events)
+                    changes = readmodel.Changes()
                     for event in events:
                         evolve(state, event)
-                    store.save_state(state, events)
+                        changes.add(event)
+                    store.save_state(state, changes)
                     if key is not None:
                         store.remember_key(key, fingerprint, ref=decision.ref)
         if denial is not None:
             raise denial
         return _outcome(command, decision.ref, events, state, decision.warnings)
+
+    def import_rows(self, rows: Iterable[importer.Row], *, skip_denied: bool) -> Imported:
+        """Decide and append every row of an import file, in order, in one transaction: each
+        row as the single command it names would be, chained after the one before. A row
+        that is denied (or cannot be read) stops the import and nothing is appended, unless
+        `skip_denied`, when it is reported and the rest go on. A row whose `id` was already
+        used for the same command is not made again; for another command it is denied."""
+        result = Imported()
+        with (
+            Store.open(self.path, write=True, create_folder=self.create_folder) as store,
+            store.transaction(),
+        ):
+            state = store.load_state()
+            chain = store.chain()
+            batch = _Batch(store, state)
+            keys: dict[str, tuple[str, str | None, str | None]] = {}
+            for row in rows:
+                fingerprint = ""
+                try:
+                    if row.command is None:
+                        raise InvalidValue(row.problem or "the row cannot be read")
+                    if row.key is not None:
+                        fingerprint = commands.fingerprint(row.command)
+                        if _seen_key(store, keys, row.key, fingerprint):
+                            result.repeated += 1
+                            continue
+                    decision = decide(state, row.command)
+                except (Denied, InvalidValue) as error:
+                    if not skip_denied:
+                        raise Denied(f"line {row.line}: {error}; nothing was imported") from None
+                    result.skipped.append((row.line, str(error)))
+                    if row.key is not None and fingerprint and row.key not in keys:
+                        keys[row.key] = (fingerprint, None, str(error))
+                        batch.keys.append((row.key, fingerprint, None, 1, str(error)))
+                    continue
+                linked, events = chain.link(decision.events)
+                batch.add(linked, events)
+                result.count(decision.ref, events)
+                if row.key is not None:
+                    keys[row.key] = (fingerprint, decision.ref, None)
+                    batch.keys.append((row.key, fingerprint, decision.ref, None, None))
+                if isinstance(state.transactions, LazyMap):
+                    state.transactions.forget(decision.ref)  # no row of an import voids it
+                if len(batch.rows) >= _BATCH:
+                    batch.flush()
+            batch.flush()
+            result.balances = {
+                name: (state.accounts[name].balance, state.accounts[name].currency)
+                for name in sorted(result.accounts)
+            }
+        return result
 
     def rebuild(self) -> Reconciliation:
         """Verify the log, and when it is intact derive every read model again from it, in
@@ -111,6 +170,74 @@ class Ledger:
     def query(self, *, damaged_ok: bool = False) -> AbstractContextManager[Queries]:
         """A read-only view of one moment of the ledger (see queries.read)."""
         return read(self.path, damaged_ok=damaged_ok)
+
+
+_BATCH = 5_000
+
+
+@dataclass
+class Imported:
+    """What an import did: the transactions it appended, and the rows it did not."""
+
+    transactions: int = 0
+    events: int = 0
+    first_ref: str | None = None
+    last_ref: str | None = None
+    repeated: int = 0  # rows whose `id` was already imported with the same content
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why), --skip-denied
+    accounts: set[str] = field(default_factory=set)
+    balances: dict[str, tuple[int, Currency]] = field(default_factory=dict)
+
+    def count(self, ref: str, events: list[Event]) -> None:
+        self.transactions += 1
+        self.events += len(events)
+        self.first_ref = self.first_ref or ref
+        self.last_ref = ref
+        self.accounts.update(event.account for event in events)
+
+
+class _Batch:
+    """Linked rows waiting to be inserted, with what they change in the read models."""
+
+    def __init__(self, store: Store, state: State) -> None:
+        self.store = store
+        self.state = state
+        self.rows: list[Row] = []
+        self.keys: list[tuple[str, str, str | None, int | None, str | None]] = []
+        self.changes = readmodel.Changes()
+
+    def add(self, rows: list[Row], events: list[Event]) -> None:
+        self.rows.extend(rows)
+        for event in events:
+            evolve(self.state, event)
+            self.changes.add(event)
+
+    def flush(self) -> None:
+        self.store.insert(self.rows)
+        self.store.save_state(self.state, self.changes)
+        for key in self.keys:
+            self.store.remember_key(key[0], key[1], ref=key[2], code=key[3], message=key[4])
+        self.rows, self.keys, self.changes = [], [], readmodel.Changes()
+
+
+def _seen_key(
+    store: Store, keys: dict[str, tuple[str, str | None, str | None]], key: str, fingerprint: str
+) -> bool:
+    """True when `key` was already used for this command (skip the row); Denied when it was
+    used for another one, or its command was denied."""
+    found = keys.get(key)
+    if found is None:
+        earlier = store.command_key(key)
+        found = (earlier[0], earlier[1], earlier[3]) if earlier is not None else None
+    if found is None:
+        return False
+    earlier_fingerprint, ref, message = found
+    if earlier_fingerprint != fingerprint:
+        what = f"recorded as {ref}" if ref else "denied"
+        raise Denied(f"id {key!r} was already used for a different command ({what})")
+    if ref is None:
+        raise Denied(message or f"the command under id {key!r} was denied")
+    return True
 
 
 def _earlier(store: Store, key: str, fingerprint: str, command: Command) -> Outcome | None:

@@ -68,6 +68,10 @@ class LazyMap(MutableMapping[K, V], Generic[K, V]):
     def __delitem__(self, key: K) -> None:
         self._cache[key] = None
 
+    def forget(self, key: K) -> None:
+        """Drop what was loaded or set for `key`; it is loaded again when asked for."""
+        self._cache.pop(key, None)
+
     def __iter__(self) -> Iterator[K]:
         return (key for key, value in self._cache.items() if value is not None)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +31,48 @@ from ledger_cli.state import State
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM events"
 _MONEY = f"type IN ({', '.join(repr(str(t)) for t in sorted(MONEY_TYPES))})"
+
+
+_INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+
+
+class Chain:
+    """Links new events, one command after another, to the head of the log: seq, recorded
+    time (one for the whole transaction, never before the head's) and hashes."""
+
+    def __init__(self, seq: int, prev_hash: str, recorded_at: str) -> None:
+        self.seq = seq
+        self.prev_hash = prev_hash
+        self.recorded_at = recorded_at
+
+    def link(self, new_events: Iterable[NewEvent]) -> tuple[list[Row], list[Event]]:
+        rows: list[Row] = []
+        events: list[Event] = []
+        for new in new_events:
+            self.seq += 1
+            row = Row(
+                self.seq,
+                new.ref,
+                str(new.type),
+                new.account,
+                new.amount,
+                new.balance,
+                new.date.isoformat(),
+                self.recorded_at,
+                encode_details(new.details),
+                self.prev_hash,
+                "",
+            )
+            row = row._replace(hash=link_hash(self.prev_hash, row))
+            self.prev_hash = row.hash
+            rows.append(row)
+            events.append(
+                Event(
+                    row.seq, new.ref, row.type, new.account, new.amount, new.balance,
+                    new.date, self.recorded_at, dict(new.details), row.prev_hash, row.hash,
+                )
+            )
+        return rows, events
 
 
 def row_to_event(row: Row) -> Event:
@@ -196,33 +238,20 @@ class Store:
 
     def append(self, new_events: Sequence[NewEvent]) -> list[Event]:
         """Append events at the head of the chain, inside the caller's transaction."""
+        chain = self.chain()
+        rows, events = chain.link(new_events)
+        self.insert(rows)
+        return events
+
+    def chain(self) -> Chain:
+        """A Chain that links new events after the current head (inside a transaction)."""
         seq, prev_hash, last_recorded = self.head()
-        recorded_at = max(format_recorded(now_utc()), last_recorded)
-        rows = []
-        for new in new_events:
-            seq += 1
-            row = Row(
-                seq,
-                new.ref,
-                str(new.type),
-                new.account,
-                new.amount,
-                new.balance,
-                new.date.isoformat(),
-                recorded_at,
-                encode_details(new.details),
-                prev_hash,
-                "",
-            )
-            row = row._replace(hash=link_hash(prev_hash, row))
-            rows.append(row)
-            prev_hash = row.hash
+        return Chain(seq, prev_hash, max(format_recorded(now_utc()), last_recorded))
+
+    def insert(self, rows: Sequence[Row]) -> None:
+        """Insert linked rows; the guard trigger refuses any that is not the next link."""
         with translate_errors(self.path):
-            self.conn.executemany(
-                f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * 11)})",
-                rows,
-            )
-        return [row_to_event(row) for row in rows]
+            self.conn.executemany(_INSERT, rows)
 
     # -- the write side's state, kept in the read models ------------------------------------
 
@@ -244,10 +273,10 @@ class Store:
                 readmodel.rebuild(self.conn)
             return readmodel.load_state(self.conn)
 
-    def save_state(self, state: State, events: Sequence[Event]) -> None:
-        """Bring the read models up to `events`, just appended and folded into `state`."""
+    def save_state(self, state: State, changes: readmodel.Changes) -> None:
+        """Bring the read models up to the events in `changes`, folded into `state`."""
         with translate_errors(self.path):
-            readmodel.save(self.conn, state, events)
+            readmodel.save(self.conn, state, changes)
 
     def rebuild_read_models(self) -> None:
         with translate_errors(self.path):

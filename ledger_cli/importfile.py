@@ -1,0 +1,103 @@
+"""Opening what `ledger import` reads: a file or standard input, as UTF-8 text, streamed, with
+a progress bar on a terminal. The rows themselves are read by importer.py."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+from ledger_cli import importer
+from ledger_cli.errors import InvalidValue
+
+FORMATS = ("csv", "ndjson")
+_PROGRESS_EVERY = 2_000  # lines between two updates of the progress bar
+
+
+@contextmanager
+def open_rows(source: str, fmt: str | None) -> Iterator[Iterator[importer.Row]]:
+    """The rows of `source` (`-`: standard input), in `fmt` (None: detected)."""
+    if fmt is not None and fmt.lower() not in FORMATS:
+        raise InvalidValue(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    name = "standard input" if source == "-" else source
+    stream = _open(source, name)
+    try:
+        lines = _decoded(stream, name)
+        first = next(lines, "")
+        chosen = fmt.lower() if fmt else importer.detect_format(source, first)
+        everything = itertools.chain([first] if first else [], lines)
+        total = _size(stream) if source != "-" else None
+        with _progress(total) as advance:
+            yield importer.read_rows(_counted(everything, advance), chosen)
+    finally:
+        if source != "-":
+            stream.close()
+
+
+def _open(source: str, name: str) -> IO[str]:
+    if source == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    try:
+        if os.path.isdir(source):
+            raise InvalidValue(f"cannot import {name}: it is a folder")
+        return open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    except OSError as error:
+        raise InvalidValue(f"cannot read {name}: {error.strerror or error}") from None
+
+
+def _decoded(stream: IO[str], name: str) -> Iterator[str]:
+    number = 0
+    try:
+        for number, line in enumerate(stream, start=1):  # noqa: B007
+            yield line
+    except UnicodeDecodeError:
+        raise InvalidValue(f"{name}: line {number + 1} is not UTF-8 text") from None
+    except OSError as error:
+        raise InvalidValue(f"cannot read {name}: {error.strerror or error}") from None
+
+
+def _size(stream: IO[str]) -> int | None:
+    try:
+        return os.fstat(stream.fileno()).st_size
+    except (OSError, ValueError):
+        return None
+
+
+@contextmanager
+def _progress(total: int | None) -> Iterator[object]:
+    """A rich progress bar on stderr when it is a terminal and the file is long; otherwise
+    nothing (rich is not even imported)."""
+    terminal = sys.stderr is not None and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+    if not terminal or not total or total < 1_000_000:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        "[progress.percentage]{task.percentage:>3.0f}%",
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("importing", total=total)
+        yield lambda done: progress.update(task, completed=done)
+
+
+def _counted(lines: Iterator[str], advance: object) -> Iterator[str]:
+    if advance is None:
+        yield from lines
+        return
+    done = 0
+    for number, line in enumerate(lines, start=1):
+        done += len(line)
+        if number % _PROGRESS_EVERY == 0:
+            advance(done)  # type: ignore[operator]
+        yield line
