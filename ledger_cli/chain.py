@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -59,17 +59,22 @@ class Finding:
     detail: str
 
 
+# Built once: json.dumps with these options would build a new encoder on every call.
+_DETAILS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode_details(details: Mapping[str, str | int]) -> str:
     """The stored form of an event's details: canonical JSON, keys sorted, no spaces."""
-    return json.dumps(dict(details), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _DETAILS.encode(dict(details))
 
 
-def canonical(row: Row) -> str:
+def canonical(row: Sequence[object]) -> str:
     """The canonical encoding of every stored field but the two hashes."""
-    return json.dumps(list(row[:9]), ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode(list(row[:9]))
 
 
-def link_hash(prev_hash: str, row: Row) -> str:
+def link_hash(prev_hash: str, row: Sequence[object]) -> str:
     # surrogateescape: text that is not UTF-8 on disk is hashed as the bytes it is
     data = (prev_hash + canonical(row)).encode("utf-8", "surrogateescape")
     return hashlib.sha256(data).hexdigest()
@@ -85,6 +90,21 @@ class Verifier:
         self.head_hash = GENESIS
         self._recorded_at = ""
         self._balances: dict[str, int] = {}
+
+    @classmethod
+    def passed(
+        cls, count: int, head_seq: int, head_hash: str, balances: dict[str, int]
+    ) -> Verifier:
+        """The result of a verification that found nothing (fastcheck.py did it)."""
+        verifier = cls()
+        verifier.count, verifier.head_seq, verifier.head_hash = count, head_seq, head_hash
+        verifier._balances = dict(balances)
+        return verifier
+
+    @property
+    def balances(self) -> dict[str, int]:
+        """Each account's last stored balance, as verified."""
+        return dict(self._balances)
 
     def feed(self, row: Row) -> None:
         self.count += 1

@@ -94,9 +94,16 @@ def _moment(text: str, option: str, day: date | None, tz: tzinfo | None) -> date
 MAX_DAYS_AHEAD = 366
 
 
-def check_not_too_far_ahead(day: date, option: str = "--date") -> date:
-    """`day`, unless it is more than MAX_DAYS_AHEAD days after today (local time)."""
-    latest = today() + timedelta(days=MAX_DAYS_AHEAD)
+def latest_write_date() -> date:
+    return today() + timedelta(days=MAX_DAYS_AHEAD)
+
+
+def check_not_too_far_ahead(
+    day: date, option: str = "--date", latest: date | None = None
+) -> date:
+    """`day`, unless it is more than MAX_DAYS_AHEAD days after today (local time), or after
+    `latest` when the caller computed it once for many dates."""
+    latest = latest or latest_write_date()
     if day > latest:
         raise InvalidValue(
             f"{option} {day.isoformat()} is too far ahead: a write may be dated at most "

@@ -202,7 +202,9 @@ def _check(plan: _Plan, cmd: WriteCheck) -> Decision:
         number = account.last_check + 1
     elif number <= 0:
         raise InvalidValue(f"check number {number} is not valid; it must be 1 or more")
-    elif (used := plan.state.checks.get((account.name, number))) is not None:
+    elif number <= account.last_check and (
+        used := plan.state.checks.get((account.name, number))
+    ):
         raise Denied(f"check number {number} is already used in {account.name} (ref {used})")
     plan.debit_allowed(account, amount, f"check {number}")
     plan.add(

@@ -13,11 +13,12 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ledger_cli.accounts import DEFAULT_ACCOUNT
 from ledger_cli.commands import Command, Deposit, Transfer, Withdraw, WriteCheck
-from ledger_cli.dates import check_not_too_far_ahead, parse_date
+from ledger_cli.dates import check_not_too_far_ahead, latest_write_date, parse_date
 from ledger_cli.errors import InvalidValue
 
 REQUIRED = ("date", "type", "amount")
@@ -56,12 +57,13 @@ def detect_format(name: str, first_line: str) -> str:
 
 def read_rows(lines: Iterable[str], fmt: str) -> Iterator[Row]:
     """The rows of `lines` (a text file, opened with newline=''), in order."""
+    latest = latest_write_date()
     if fmt == "ndjson":
-        return _ndjson_rows(lines)
-    return _csv_rows(lines)
+        return _ndjson_rows(lines, latest)
+    return _csv_rows(lines, latest)
 
 
-def _csv_rows(lines: Iterable[str]) -> Iterator[Row]:
+def _csv_rows(lines: Iterable[str], latest: date) -> Iterator[Row]:
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
@@ -96,10 +98,10 @@ def _csv_rows(lines: Iterable[str]) -> Iterator[Row]:
                 reader.line_num, None, None, f"{len(values)} fields where the header has {width}"
             )
             continue
-        yield _row(reader.line_num, dict(zip(names, values, strict=True)))
+        yield _row(reader.line_num, dict(zip(names, values, strict=True)), latest)
 
 
-def _ndjson_rows(lines: Iterable[str]) -> Iterator[Row]:
+def _ndjson_rows(lines: Iterable[str], latest: date) -> Iterator[Row]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -124,7 +126,7 @@ def _ndjson_rows(lines: Iterable[str]) -> Iterator[Row]:
         for key, item in value.items():
             if item is not None:
                 fields[key] = str(item)
-        yield _row(number, fields)
+        yield _row(number, fields, latest)
 
 
 def _constant(name: str) -> Any:
@@ -135,15 +137,15 @@ def _scalar(value: object) -> bool:
     return value is None or isinstance(value, str)
 
 
-def _row(line: int, fields: dict[str, str]) -> Row:
+def _row(line: int, fields: dict[str, str], latest: date) -> Row:
     key = fields.get("id") or None
     try:
-        return Row(line, _command(fields), key)
+        return Row(line, _command(fields, latest), key)
     except InvalidValue as error:
         return Row(line, None, key, str(error))
 
 
-def _command(fields: dict[str, str]) -> Command:
+def _command(fields: dict[str, str], latest: date) -> Command:
     kind = fields.get("type", "").strip().lower()
     if kind not in TYPES:
         raise InvalidValue(f"type {fields.get('type', '')!r} is not one of {', '.join(TYPES)}")
@@ -155,7 +157,7 @@ def _command(fields: dict[str, str]) -> Command:
     for name in REQUIRED:
         if not fields.get(name, "").strip():
             raise InvalidValue(f"{name} is empty")
-    on = check_not_too_far_ahead(parse_date(fields["date"].strip(), "date"), "date")
+    on = check_not_too_far_ahead(parse_date(fields["date"].strip(), "date"), "date", latest)
     amount = fields["amount"]
     account = fields.get("account", "").strip() or DEFAULT_ACCOUNT
     payee = fields.get("payee") or None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from ledger_cli.errors import InvalidValue
 
@@ -68,6 +69,15 @@ def currency(code: str) -> Currency:
     return found
 
 
+_EXPONENT = re.compile(r"[0-9.,]+e[+-]?[0-9]+")
+
+
+@cache
+def _prefixes(cur: Currency) -> tuple[str, ...]:
+    """The symbols and the code a typed amount may start with, longest first, upper case."""
+    return tuple(p.upper() for p in sorted((*cur.symbols, cur.code), key=len, reverse=True))
+
+
 def parse_amount(
     text: str, cur: Currency, *, what: str = "amount", allow_zero: bool = False
 ) -> int:
@@ -82,16 +92,17 @@ def parse_amount(
     body = text.strip()
     if not body:
         raise InvalidValue(f"{what} is empty; give a positive number such as 10000 or 12.50")
-    for prefix in sorted((*cur.symbols, cur.code), key=len, reverse=True):
-        if body.upper().startswith(prefix.upper()):
-            body = body[len(prefix) :].strip()
-            break
+    if not body[0].isdigit():
+        for prefix in _prefixes(cur):
+            if body.upper().startswith(prefix):
+                body = body[len(prefix) :].strip()
+                break
     if body.startswith("-"):
         raise InvalidValue(f"{what} {shown!r} is negative; amounts are always positive")
     lowered = body.lower()
     if lowered.lstrip("+") in {"nan", "inf", "infinity", "snan"}:
         raise InvalidValue(f"{what} {shown!r} is not a finite number")
-    if re.fullmatch(r"[0-9.,]+e[+-]?[0-9]+", lowered):
+    if _EXPONENT.fullmatch(lowered):
         raise InvalidValue(f"{what} {shown!r} uses exponent notation; write the digits out")
     match = _NUMBER.fullmatch(body)
     if match is None or not (match["int"] or match["frac"]):

@@ -3,13 +3,13 @@ digest). Nothing here writes, and nothing here imports the write side (commands,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ledger_cli import chain, projections
+from ledger_cli import chain, fastcheck, projections
 from ledger_cli.accounts import check_account_name, unknown_account
 from ledger_cli.dates import format_recorded
 from ledger_cli.errors import Denied
@@ -221,11 +221,23 @@ class Queries:
             as_of=as_of, known_at=format_recorded(known_at) if known_at else None
         )
 
-    def reconcile(self, digest: tuple[int, str] | None = None) -> Reconciliation:
-        """Verify both chains of the whole log, and that it still holds the `digest` event."""
-        verifier = chain.verify(self.store.rows())
+    def reconcile(
+        self,
+        digest: tuple[int, str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Reconciliation:
+        """Verify both chains of the whole log, and that it still holds the `digest` event;
+        then that the read models agree with it. A fast pass in SQLite (fastcheck.py) does
+        it when the log is intact; otherwise the Python verifier finds what is wrong."""
+        strict = self.store.is_strict()
+        seq, hash_, _ = self.store.head()
+        balances = fastcheck.log_is_clean(self.store.conn, seq, progress) if strict else None
+        if balances is not None:
+            verifier = chain.Verifier.passed(seq, seq, hash_, balances)
+        else:
+            verifier = chain.verify(self.store.rows())
         findings = list(verifier.findings)
-        if not self.store.is_strict():
+        if not strict:
             findings.append(chain.Finding(0, "schema", "the events table is no longer STRICT"))
         warnings = [
             f"the guard trigger {name} is gone: the database no longer refuses edits"
@@ -252,6 +264,17 @@ class Queries:
                     )
                 )
         findings.sort(key=lambda finding: finding.seq)
+        if not findings and self._fast:
+            # The log is intact: the read models must say what it says.
+            wrong = self.store.read_model_mismatches(verifier.balances)
+            findings.extend(
+                chain.Finding(
+                    verifier.head_seq,
+                    "read-model",
+                    f"the read models disagree with the log on {name}; run `ledger rebuild`",
+                )
+                for name in wrong
+            )
         return Reconciliation(verifier, findings, warnings)
 
     def head(self) -> tuple[int, str]:

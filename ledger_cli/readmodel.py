@@ -96,10 +96,17 @@ def load_state(conn: sqlite3.Connection) -> State:
     found = position(conn)
     seq, _, count = found if found is not None else (0, "", 0)
     accounts = {row[0]: _account(row) for row in conn.execute(f"{_ACCOUNT_SELECT}")}
+
+    def transaction(ref: str) -> Transaction | None:
+        # Refs are numbered in order: one past the count is a new one, not in the file.
+        if ref[:1] == "T" and ref[1:].isdigit() and int(ref[1:]) > count:
+            return None
+        return _transaction(conn, ref)
+
     return State(
         seq=seq,
         accounts=accounts,
-        transactions=LazyMap(lambda ref: _transaction(conn, ref)),
+        transactions=LazyMap(transaction),
         checks=LazyMap(lambda key: _check_ref(conn, key)),
         transaction_count=count,
     )
