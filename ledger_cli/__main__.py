@@ -1,3 +1,3 @@
-from ledger_cli.cli import main
+from ledger_cli.entry import main
 
 main()

@@ -388,10 +388,13 @@ def reconcile(
       ledger reconcile --digest "$(cat saved-digest.txt)"
     """
     from ledger_cli import render
+    from ledger_cli.output import progress_bar
 
     expected = parse_digest(digest_) if digest_ is not None else None
     with _read(ctx, damaged_ok=True) as q:
-        result = q.reconcile(expected)
+        events = q.head()[0]
+        with progress_bar("verifying", events if events >= 200_000 else None) as advance:
+            result = q.reconcile(expected, advance)
     render.reconciliation(Output(), result, as_json=as_json)
     _fail_if_broken(result)
 

@@ -7,12 +7,13 @@ import io
 import itertools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
 from ledger_cli import importer
 from ledger_cli.errors import InvalidValue
+from ledger_cli.output import progress_bar
 
 FORMATS = ("csv", "ndjson")
 _PROGRESS_EVERY = 2_000  # lines between two updates of the progress bar
@@ -31,7 +32,7 @@ def open_rows(source: str, fmt: str | None) -> Iterator[Iterator[importer.Row]]:
         chosen = fmt.lower() if fmt else importer.detect_format(source, first)
         everything = itertools.chain([first] if first else [], lines)
         total = _size(stream) if source != "-" else None
-        with _progress(total) as advance:
+        with progress_bar("importing", total if total and total >= 1_000_000 else None) as advance:
             yield importer.read_rows(_counted(everything, advance), chosen)
     finally:
         if source != "-":
@@ -67,31 +68,7 @@ def _size(stream: IO[str]) -> int | None:
         return None
 
 
-@contextmanager
-def _progress(total: int | None) -> Iterator[object]:
-    """A rich progress bar on stderr when it is a terminal and the file is long; otherwise
-    nothing (rich is not even imported)."""
-    terminal = sys.stderr is not None and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
-    if not terminal or not total or total < 1_000_000:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        "[progress.percentage]{task.percentage:>3.0f}%",
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("importing", total=total)
-        yield lambda done: progress.update(task, completed=done)
-
-
-def _counted(lines: Iterator[str], advance: object) -> Iterator[str]:
+def _counted(lines: Iterator[str], advance: Callable[[int], None] | None) -> Iterator[str]:
     if advance is None:
         yield from lines
         return
@@ -99,5 +76,5 @@ def _counted(lines: Iterator[str], advance: object) -> Iterator[str]:
     for number, line in enumerate(lines, start=1):
         done += len(line)
         if number % _PROGRESS_EVERY == 0:
-            advance(done)  # type: ignore[operator]
+            advance(done)
         yield line

@@ -12,7 +12,8 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
@@ -151,3 +152,28 @@ def _json_text(value: Any, indent: int | None = None) -> str:
 def clean(text: str) -> str:
     """Text as typed, with control characters escaped so a terminal shows them literally."""
     return printable(text.translate(_CONTROL))
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on stderr, when it is a terminal and there is a `total` (the caller
+    decides what is long enough): yields a function that sets how much is done. Otherwise
+    yields None, and rich is not even imported."""
+    err = sys.stderr
+    terminal = err is not None and err.isatty() and os.environ.get("TERM") != "dumb"
+    if not terminal or not total:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    with Progress(
+        f"{label}",
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda done: progress.update(task, completed=done)
