@@ -9,7 +9,7 @@ import typer
 from ledger_cli.accounts import DEFAULT_ACCOUNT
 from ledger_cli.app import app, ledger_file
 from ledger_cli.dates import check_not_too_far_ahead, parse_date, parse_known_at
-from ledger_cli.errors import IntegrityFailure, OutputError
+from ledger_cli.errors import IntegrityFailure, InvalidValue, OutputError
 from ledger_cli.options import (
     MONEY_COMMAND,
     Account,
@@ -17,6 +17,7 @@ from ledger_cli.options import (
     AsCsv,
     AsJson,
     AsOf,
+    Force,
     IdKey,
     KnownAt,
     Memo,
@@ -78,6 +79,7 @@ def deposit(
     memo: Memo = None,
     as_json: AsJson = False,
     key: IdKey = None,
+    force: Force = False,
 ) -> None:
     """Record a deposit (FundsDeposited).
 
@@ -87,7 +89,7 @@ def deposit(
     """
     from ledger_cli.commands import Deposit
 
-    _run(ctx, Deposit(amount, effective_date(date_), account, payee, memo), as_json, key)
+    _run(ctx, Deposit(amount, effective_date(date_), account, payee, memo, force), as_json, key)
 
 
 @app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -106,6 +108,7 @@ def check(
     date_: WriteDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
+    force: Force = False,
 ) -> None:
     """Write a check (CheckWritten); denied beyond balance + overdraft limit.
 
@@ -115,9 +118,8 @@ def check(
     """
     from ledger_cli.commands import WriteCheck
 
-    cmd = WriteCheck(
-        amount, effective_date(date_), account, whole_number(number, "--number"), payee, memo
-    )
+    number_ = whole_number(number, "--number")
+    cmd = WriteCheck(amount, effective_date(date_), account, number_, payee, memo, force)
     _run(ctx, cmd, as_json, key)
 
 
@@ -130,6 +132,7 @@ def withdraw(
     date_: WriteDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
+    force: Force = False,
 ) -> None:
     """Record an ATM or cash withdrawal (CashWithdrawn).
 
@@ -139,7 +142,7 @@ def withdraw(
     """
     from ledger_cli.commands import Withdraw
 
-    _run(ctx, Withdraw(amount, effective_date(date_), account, memo), as_json, key)
+    _run(ctx, Withdraw(amount, effective_date(date_), account, memo, force), as_json, key)
 
 
 @app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -152,6 +155,7 @@ def transfer(
     date_: WriteDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
+    force: Force = False,
 ) -> None:
     """Move money between two accounts of one currency (TransferSent + TransferReceived).
 
@@ -161,7 +165,8 @@ def transfer(
     """
     from ledger_cli.commands import Transfer
 
-    _run(ctx, Transfer(amount, effective_date(date_), source, target, memo), as_json, key)
+    cmd = Transfer(amount, effective_date(date_), source, target, memo, force)
+    _run(ctx, cmd, as_json, key)
 
 
 @app.command()
@@ -177,6 +182,7 @@ def void(
     ] = None,
     as_json: AsJson = False,
     key: IdKey = None,
+    force: Force = False,
 ) -> None:
     """Reverse a whole transaction with compensating events (TransactionVoided).
 
@@ -187,7 +193,7 @@ def void(
     on = check_not_too_far_ahead(parse_date(date_)) if date_ is not None else None
     from ledger_cli.commands import Void
 
-    _run(ctx, Void(ref.strip(), on, reason), as_json, key)
+    _run(ctx, Void(ref.strip(), on, reason, force), as_json, key)
 
 
 @app.command("open")
@@ -234,6 +240,186 @@ def close(
     from ledger_cli.commands import CloseAccount
 
     _run(ctx, CloseAccount(name, effective_date(date_)), as_json, key)
+
+
+@app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
+def fee(
+    ctx: typer.Context,
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount the bank charged.")],
+    account: Account = DEFAULT_ACCOUNT,
+    payee: Payee = None,
+    memo: Memo = None,
+    date_: WriteDate = None,
+    as_json: AsJson = False,
+    key: IdKey = None,
+    force: Force = False,
+) -> None:
+    """Record a bank fee (FeeCharged). The bank already took it, so it is recorded even
+    below the overdraft limit, with a warning.
+
+    \b
+    Example:
+      ledger fee 12 -m "monthly service fee" --date 2026-03-31
+    """
+    from ledger_cli.commands import ChargeFee
+
+    cmd = ChargeFee(amount, effective_date(date_), account, payee, memo, force)
+    _run(ctx, cmd, as_json, key)
+
+
+@app.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
+def interest(
+    ctx: typer.Context,
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Interest the bank paid.")],
+    account: Account = DEFAULT_ACCOUNT,
+    payee: Payee = None,
+    memo: Memo = None,
+    date_: WriteDate = None,
+    as_json: AsJson = False,
+    key: IdKey = None,
+    force: Force = False,
+) -> None:
+    """Record interest paid by the bank (InterestPaid).
+
+    \b
+    Example:
+      ledger interest 1.37 --date 2026-03-31
+    """
+    from ledger_cli.commands import PayInterest
+
+    cmd = PayInterest(amount, effective_date(date_), account, payee, memo, force)
+    _run(ctx, cmd, as_json, key)
+
+
+Refs = Annotated[
+    list[str], typer.Argument(metavar="REF...", help="References of the transactions.")
+]
+OneAccount = Annotated[
+    str | None,
+    typer.Option("--account", "-a", help="Only the entries in this account (default: all)."),
+]
+
+
+@app.command()
+def clear(
+    ctx: typer.Context,
+    refs: Refs,
+    account: OneAccount = None,
+    date_: WriteDate = None,
+    as_json: AsJson = False,
+    key: IdKey = None,
+) -> None:
+    """Mark transactions as cleared: the bank has them (TransactionCleared).
+
+    \b
+    Example:
+      ledger clear T3 T4 T7
+    """
+    from ledger_cli.commands import Clear
+
+    cmd = Clear(tuple(ref.strip() for ref in refs), effective_date(date_), account)
+    _run(ctx, cmd, as_json, key)
+
+
+@app.command()
+def unclear(
+    ctx: typer.Context,
+    refs: Refs,
+    account: OneAccount = None,
+    date_: WriteDate = None,
+    as_json: AsJson = False,
+    key: IdKey = None,
+    force: Force = False,
+) -> None:
+    """Take back a clearing (TransactionUncleared); a reconciled entry needs --force.
+
+    \b
+    Example:
+      ledger unclear T7
+    """
+    from ledger_cli.commands import Unclear
+
+    cmd = Unclear(tuple(ref.strip() for ref in refs), effective_date(date_), account, force)
+    _run(ctx, cmd, as_json, key)
+
+
+@app.command()
+def statement(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Argument(metavar="FILE", help="The bank's CSV export; - for standard input.")
+    ],
+    account: Account = DEFAULT_ACCOUNT,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show every decision; write nothing.")
+    ] = False,
+    no_add: Annotated[
+        bool,
+        typer.Option("--no-add", help="Only clear matches; list unmatched rows, add nothing."),
+    ] = False,
+    window: Annotated[
+        str, typer.Option("--window", help="Days a match's dates may differ (checks: any).")
+    ] = "10",
+    date_column: Annotated[str | None, typer.Option("--date-column", metavar="NAME")] = None,
+    amount_column: Annotated[
+        str | None,
+        typer.Option("--amount-column", metavar="NAME", help="One signed amount column."),
+    ] = None,
+    debit_column: Annotated[
+        str | None, typer.Option("--debit-column", metavar="NAME", help="Money out.")
+    ] = None,
+    credit_column: Annotated[
+        str | None, typer.Option("--credit-column", metavar="NAME", help="Money in.")
+    ] = None,
+    description_column: Annotated[
+        str | None, typer.Option("--description-column", metavar="NAME")
+    ] = None,
+    number_column: Annotated[
+        str | None, typer.Option("--number-column", metavar="NAME", help="Check numbers.")
+    ] = None,
+    negate: Annotated[
+        bool,
+        typer.Option("--negate", help="The amount column shows money out as positive."),
+    ] = False,
+    date_format: Annotated[
+        str | None,
+        typer.Option(
+            "--date-format",
+            metavar="FORMAT",
+            help="strptime format, e.g. %d.%m.%Y (default: YYYY-MM-DD, MM/DD/YYYY, MM/DD/YY).",
+        ),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Match a bank statement to the register: each row is matched to an uncleared entry
+    (same amount; same check number, or dates within --window days) and cleared; a row that
+    matches nothing is added as a new transaction (fee, interest, deposit, withdrawal or
+    check) and cleared; a row imported before is skipped.
+
+    \b
+    Example:
+      ledger statement march.csv -a checking --dry-run
+    """
+    from ledger_cli import bankcsv, render
+    from ledger_cli.dates import today
+    from ledger_cli.importfile import open_lines
+    from ledger_cli.service import Ledger
+
+    days = whole_number(window, "--window") if window.strip() != "0" else 0
+    columns = bankcsv.Columns(
+        date_column, amount_column, debit_column, credit_column, description_column,
+        number_column, negate, date_format,
+    )
+    with open_lines(source) as lines:
+        result = Ledger(ledger_file(ctx).path).statement(
+            account,
+            lambda cur: bankcsv.read_statement(lines, account, cur, columns),
+            window=days or 0,
+            add=not no_add,
+            dry_run=dry_run,
+            today=today(),
+        )
+    render.statement(Output(), result, as_json=as_json)
 
 
 @app.command("import")
@@ -288,6 +474,10 @@ def balance(
     all_: Annotated[bool, typer.Option("--all", help="Every account.")] = False,
     as_of: AsOf = None,
     known_at: KnownAt = None,
+    cleared: Annotated[
+        bool,
+        typer.Option("--cleared", help="Only cleared and reconciled entries: the bank's view."),
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """The balance of an account, as of any day, as known at any time.
@@ -302,7 +492,14 @@ def balance(
 
     day, known = when(as_of, known_at)
     with _read(ctx) as q:
-        items = q.balances(day, known) if all_ else [q.balance(account, day, known)]
+        if cleared:
+            items = (
+                q.cleared_balances(day, known)
+                if all_
+                else [q.cleared_balance(account, day, known)]
+            )
+        else:
+            items = q.balances(day, known) if all_ else [q.balance(account, day, known)]
     render.balances(Output(), items, as_json=as_json, single=not all_)
 
 
@@ -377,19 +574,47 @@ def reconcile(
             metavar="SEQ:HASH",
         ),
     ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", "-a", help="With a statement: the account it is for."),
+    ] = None,
+    statement_date: Annotated[
+        str | None,
+        typer.Option("--statement-date", help="The last day the bank statement covers."),
+    ] = None,
+    statement_balance: Annotated[
+        str | None,
+        typer.Option("--statement-balance", help="The statement's ending balance."),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Verify every account's running-balance chain and the log's hash chain; exit 3
-    naming the first broken seq.
+    naming the first broken seq. With a bank statement (-a, --statement-date,
+    --statement-balance): then compare the cleared balance with the statement's; equal, the
+    cleared entries are marked reconciled (StatementReconciled) and the period is sealed;
+    different, the difference, the outstanding entries and likely causes (exit 1).
 
     \b
     Examples:
       ledger reconcile
       ledger reconcile --digest "$(cat saved-digest.txt)"
+      ledger reconcile -a checking --statement-date 2026-03-31 --statement-balance 5,310.42
     """
     from ledger_cli import render
     from ledger_cli.output import progress_bar
 
+    given = [value is not None for value in (account, statement_date, statement_balance)]
+    if any(given):
+        if not all(given):
+            raise InvalidValue(
+                "a statement reconciliation needs -a, --statement-date and --statement-balance"
+            )
+        if digest_ is not None:
+            raise InvalidValue("--digest cannot be combined with a statement reconciliation")
+        assert account is not None and statement_date is not None
+        assert statement_balance is not None
+        _reconcile_statement(ctx, account, statement_date, statement_balance, as_json)
+        return
     expected = parse_digest(digest_) if digest_ is not None else None
     with _read(ctx, damaged_ok=True) as q:
         events = q.head()[0]
@@ -480,6 +705,26 @@ def rebuild(ctx: typer.Context, as_json: AsJson = False) -> None:
     render.rebuilt(Output(), result, as_json=as_json)
 
 
+def _reconcile_statement(
+    ctx: typer.Context, account: str, day: str, balance: str, as_json: bool
+) -> None:
+    from ledger_cli import render
+    from ledger_cli.domain import StatementDoesNotMatch
+    from ledger_cli.service import Ledger
+
+    on = parse_date(day, "--statement-date")
+    try:
+        check, outcome = Ledger(ledger_file(ctx).path).reconcile_statement(account, on, balance)
+    except StatementDoesNotMatch as mismatch:
+        render.statement_mismatch(Output(), mismatch, on, as_json=as_json)
+        raise
+    if outcome is None:
+        render.reconciliation(Output(), check, as_json=as_json)
+        _fail_if_broken(check)
+        return
+    render.outcome(Output(), outcome, as_json=as_json)
+
+
 def _fail_if_broken(result: "Reconciliation") -> None:
     """Exit 3 naming the first failing seq (the report itself is already printed)."""
     if not result.ok:
@@ -492,3 +737,7 @@ def _fail_if_broken(result: "Reconciliation") -> None:
 def main() -> None:
     """The console script."""
     app()
+
+
+# The commands of issue 7 (export, restore, chart) register themselves on import.
+import ledger_cli.cli_terminal  # noqa: E402, F401

@@ -36,6 +36,7 @@ class Deposit:
     account: str = DEFAULT_ACCOUNT
     payee: str | None = None
     memo: str | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class WriteCheck:
     number: int | None = None
     payee: str | None = None
     memo: str | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Withdraw:
     date: date
     account: str = DEFAULT_ACCOUNT
     memo: str | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Transfer:
     source: str
     target: str
     memo: str | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,91 @@ class Void:
     ref: str
     date: date | None = None
     reason: str | None = None
+    force: bool = False
 
 
-Command = OpenAccount | CloseAccount | Deposit | WriteCheck | Withdraw | Transfer | Void
+@dataclass(frozen=True)
+class ChargeFee:
+    """A fee the bank took: recorded even when it overdraws (with a warning)."""
+
+    amount: str
+    date: date
+    account: str = DEFAULT_ACCOUNT
+    payee: str | None = None
+    memo: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class PayInterest:
+    amount: str
+    date: date
+    account: str = DEFAULT_ACCOUNT
+    payee: str | None = None
+    memo: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class Clear:
+    """The bank has these transactions. `account` limits it to that account's entries (a
+    transfer has two); `fingerprints` (one per ref) name the statement rows that cleared them."""
+
+    refs: tuple[str, ...]
+    date: date
+    account: str | None = None
+    fingerprints: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unclear:
+    refs: tuple[str, ...]
+    date: date
+    account: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class ReconcileStatement:
+    """The bank's statement of `account` through `date` ends at `balance` (signed, as typed).
+    `entries` are the account's entries effective by then, with their status, as the
+    service read them (the decider itself reads no database)."""
+
+    account: str
+    date: date
+    balance: str
+    entries: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One money-moving entry of an account, as a statement sees it."""
+
+    seq: int
+    ref: str
+    type: str
+    date: date
+    amount: int
+    number: int | None
+    payee: str | None
+    status: str
+    void: bool = False  # a void, or voided: no statement row matches it
+
+
+Command = (
+    OpenAccount
+    | CloseAccount
+    | Deposit
+    | WriteCheck
+    | Withdraw
+    | Transfer
+    | Void
+    | ChargeFee
+    | PayInterest
+    | Clear
+    | Unclear
+    | ReconcileStatement
+)
 
 
 def fingerprint(command: Command) -> str:

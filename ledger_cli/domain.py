@@ -11,20 +11,27 @@ from datetime import date
 
 from ledger_cli.accounts import DEFAULT_ACCOUNT, check_account_name, unknown_account
 from ledger_cli.commands import (
+    ChargeFee,
+    Clear,
     CloseAccount,
     Command,
     Deposit,
+    Entry,
     OpenAccount,
+    PayInterest,
+    ReconcileStatement,
     Transfer,
+    Unclear,
     Void,
     Withdraw,
     WriteCheck,
 )
 from ledger_cli.errors import Denied, InvalidValue
-from ledger_cli.events import EventType, NewEvent
+from ledger_cli.events import MONEY_TYPES, EventType, NewEvent
 from ledger_cli.money import (
     DEFAULT_CURRENCY,
     MAX_MINOR,
+    Currency,
     currency,
     parse_amount,
 )
@@ -42,7 +49,7 @@ class Decision:
 
 def decide(state: State, command: Command) -> Decision:
     """Validate `command` against `state`: the events it causes, or Denied/InvalidValue."""
-    plan = _Plan(state)
+    plan = _Plan(state, force=getattr(command, "force", False))
     match command:
         case OpenAccount():
             return _open(plan, command)
@@ -58,13 +65,23 @@ def decide(state: State, command: Command) -> Decision:
             return _transfer(plan, command)
         case Void():
             return _void(plan, command)
+        case ChargeFee() | PayInterest():
+            return _bank_entry(plan, command)
+        case Clear():
+            return _clear(plan, command)
+        case Unclear():
+            return _unclear(plan, command)
+        case ReconcileStatement():
+            return _reconcile_statement(plan, command)
 
 
 class _Plan:
     """Builds the events of one command, tracking the balances they lead to."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, force: bool = False) -> None:
         self.state = state
+        self.force = force  # --force: write into a period sealed by a reconciled statement
+        self.statuses: dict[tuple[str, str], str] = {}  # set by this command's events
         # One reference per command, numbered in the order the commands were accepted.
         self.ref = f"T{state.transaction_count + 1}"
         self.events: list[NewEvent] = []
@@ -114,6 +131,14 @@ class _Plan:
                 f"{account.money(MAX_MINOR)}"
             )
         clean = {key: value for key, value in details.items() if value is not None}
+        if kind in MONEY_TYPES and account.sealed_through and on <= account.sealed_through:
+            if not self.force:
+                raise Denied(
+                    f"{account.name} is reconciled with a statement through "
+                    f"{account.sealed_through.isoformat()}; an entry dated {on.isoformat()} "
+                    "would change that period (use --force to record it anyway; it is flagged)"
+                )
+            clean["forced"] = 1
         self.events.append(NewEvent(self.ref, kind, account.name, amount, balance, on, clean))
 
     def debit_allowed(self, account: AccountState, amount: int, what: str) -> None:
@@ -130,6 +155,9 @@ class _Plan:
             if event.account == account.name:
                 return event.balance
         return account.balance
+
+    def status(self, ref: str, account: str) -> str:
+        return self.statuses.get((ref, account), self.state.status(ref, account))
 
     def decision(self) -> Decision:
         return Decision(self.ref, self.events, self.warnings)
@@ -278,3 +306,185 @@ def _void(plan: _Plan, cmd: Void) -> Decision:
                 f"of {account.money(account.overdraft_limit)}"
             )
     return plan.decision()
+
+
+def _bank_entry(plan: _Plan, cmd: ChargeFee | PayInterest) -> Decision:
+    """A fee or interest: the bank already moved the money, so a fee is recorded even below
+    the overdraft limit, with a warning."""
+    account = plan.account(cmd.account, on=cmd.date, auto_open=True)
+    amount = parse_amount(cmd.amount, account.currency)
+    details = {"payee": _text(cmd.payee, "payee"), "memo": _text(cmd.memo, "memo")}
+    if isinstance(cmd, PayInterest):
+        plan.add(EventType.INTEREST_PAID, account, amount, cmd.date, details)
+        return plan.decision()
+    plan.add(EventType.FEE_CHARGED, account, -amount, cmd.date, details)
+    after = plan.balance(account)
+    if after < -account.overdraft_limit:
+        plan.warnings.append(
+            f"the fee leaves {account.name} at {account.money(after)}, below its overdraft "
+            f"limit of {account.money(account.overdraft_limit)}"
+        )
+    return plan.decision()
+
+
+def _entry_accounts(plan: _Plan, ref: str, only: str | None) -> list[str]:
+    """The accounts whose entries of `ref` a clear or unclear concerns."""
+    tx = plan.state.transactions.get(ref)
+    if tx is None:
+        raise Denied(f"no transaction '{ref}'")
+    if not tx.entries:
+        raise Denied(f"{ref} moves no money; there is nothing the bank could have")
+    names = list(dict.fromkeys(name for name, _ in tx.entries))
+    if only is not None:
+        check_account_name(only)
+        if only not in names:
+            raise Denied(f"{ref} has no entry in {only} (it has: {', '.join(names)})")
+        return [only]
+    return names
+
+
+def _clear(plan: _Plan, cmd: Clear) -> Decision:
+    if not cmd.refs:
+        raise InvalidValue("give at least one reference to clear")
+    fingerprints = cmd.fingerprints or (None,) * len(cmd.refs)
+    for ref, fingerprint in zip(cmd.refs, fingerprints, strict=True):
+        for name in _entry_accounts(plan, ref, cmd.account):
+            status = plan.status(ref, name)
+            if status:
+                what = "reconciled" if status == "R" else "cleared"
+                raise Denied(f"{ref} is already {what} in {name}")
+            account = plan.account(name, on=max(cmd.date, plan.state.accounts[name].opened_on))
+            plan.add(
+                EventType.TRANSACTION_CLEARED,
+                account,
+                0,
+                cmd.date,
+                {"clears": ref, "fingerprint": fingerprint},
+            )
+            plan.statuses[(ref, name)] = "c"
+    return plan.decision()
+
+
+def _unclear(plan: _Plan, cmd: Unclear) -> Decision:
+    if not cmd.refs:
+        raise InvalidValue("give at least one reference to unclear")
+    for ref in cmd.refs:
+        for name in _entry_accounts(plan, ref, cmd.account):
+            status = plan.status(ref, name)
+            if not status:
+                raise Denied(f"{ref} is not cleared in {name}")
+            account = plan.account(name, on=max(cmd.date, plan.state.accounts[name].opened_on))
+            details: dict[str, str | int | None] = {"unclears": ref}
+            if status == "R":
+                if not plan.force:
+                    raise Denied(
+                        f"{ref} is reconciled with a statement in {name}; unclearing it "
+                        "changes a sealed period (use --force to do it anyway; it is flagged)"
+                    )
+                details["forced"] = 1
+            plan.add(EventType.TRANSACTION_UNCLEARED, account, 0, cmd.date, details)
+            plan.statuses[(ref, name)] = ""
+    return plan.decision()
+
+
+@dataclass(frozen=True)
+class StatementMismatch:
+    """Why a statement does not reconcile: the figures, what is outstanding, likely causes."""
+
+    cleared: int
+    statement: int
+    outstanding: list[Entry]
+    causes: list[str]
+
+    @property
+    def difference(self) -> int:
+        return self.statement - self.cleared
+
+
+class StatementDoesNotMatch(Denied):
+    """The statement balance differs from the cleared balance; nothing was recorded."""
+
+    def __init__(self, account: AccountState, mismatch: StatementMismatch) -> None:
+        super().__init__(
+            f"the statement balance {account.money(mismatch.statement)} differs from the "
+            f"cleared balance {account.money(mismatch.cleared)} of {account.name} by "
+            f"{account.money(mismatch.difference)}; nothing was recorded"
+        )
+        self.account = account
+        self.mismatch = mismatch
+
+
+def parse_signed(text: str, cur: Currency, what: str) -> int:
+    """A balance as a bank prints it: may be negative (`-12.50`, `(12.50)`) or zero."""
+    body = text.strip()
+    negative = body.startswith("-") or (body.startswith("(") and body.endswith(")"))
+    body = body.strip("()").removeprefix("-").strip()
+    minor = parse_amount(body, cur, what=what, allow_zero=True)
+    return -minor if negative else minor
+
+
+def _reconcile_statement(plan: _Plan, cmd: ReconcileStatement) -> Decision:
+    account = plan.account(cmd.account, on=cmd.date)
+    statement = parse_signed(cmd.balance, account.currency, "--statement-balance")
+    if account.sealed_through is not None and cmd.date <= account.sealed_through:
+        raise Denied(
+            f"{account.name} is already reconciled through "
+            f"{account.sealed_through.isoformat()}; a statement must end after that"
+        )
+    entries = [entry for entry in cmd.entries if entry.date <= cmd.date]
+    cleared = sum(entry.amount for entry in entries if entry.status)
+    if cleared != statement:
+        outstanding = [entry for entry in entries if not entry.status]
+        mismatch = StatementMismatch(
+            cleared, statement, outstanding, _likely_causes(account, entries, statement - cleared)
+        )
+        raise StatementDoesNotMatch(account, mismatch)
+    refs = [entry.ref for entry in entries if entry.status == "c"]
+    plan.add(
+        EventType.STATEMENT_RECONCILED,
+        account,
+        0,
+        cmd.date,
+        {"statement_balance": statement, "refs": ",".join(dict.fromkeys(refs))},
+    )
+    return plan.decision()
+
+
+def _likely_causes(account: AccountState, entries: list[Entry], difference: int) -> list[str]:
+    """What usually explains a difference between the register and the bank."""
+    money = account.money
+    causes = []
+    for entry in entries:
+        if not entry.status and entry.amount == difference:
+            causes.append(
+                f"{entry.ref} ({_what(entry)}, {money(entry.amount)}) is not cleared and equals "
+                f"the difference: if the bank has it, `ledger clear {entry.ref}`"
+            )
+        elif entry.status and entry.amount == -difference:
+            causes.append(
+                f"{entry.ref} ({_what(entry)}, {money(entry.amount)}) is cleared but the bank "
+                "may not have it yet"
+            )
+        elif entry.status and 2 * entry.amount == -difference:
+            causes.append(
+                f"{entry.ref} ({_what(entry)}, {money(entry.amount)}) is half the difference: "
+                "it may have been entered with the wrong sign"
+            )
+    if difference % 9 == 0:
+        causes.append(
+            f"the difference {money(abs(difference))} is divisible by 9: two digits may be "
+            "transposed in an amount (54.00 for 45.00)"
+        )
+    if not causes:
+        causes.append(
+            "no single entry explains it: look for a fee, interest or a deposit the register "
+            "does not have"
+        )
+    return causes
+
+
+def _what(entry: Entry) -> str:
+    label = entry.type
+    if entry.number is not None:
+        label += f" {entry.number}"
+    return f"{label} of {entry.date.isoformat()}"

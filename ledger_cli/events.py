@@ -19,6 +19,11 @@ class EventType(StrEnum):
     TRANSFER_SENT = "TransferSent"
     TRANSFER_RECEIVED = "TransferReceived"
     TRANSACTION_VOIDED = "TransactionVoided"
+    FEE_CHARGED = "FeeCharged"
+    INTEREST_PAID = "InterestPaid"
+    TRANSACTION_CLEARED = "TransactionCleared"
+    TRANSACTION_UNCLEARED = "TransactionUncleared"
+    STATEMENT_RECONCILED = "StatementReconciled"
 
 
 # Events that move money, and so appear in the register; the sign their amount must have
@@ -30,6 +35,8 @@ MONEY_SIGNS: Mapping[str, int] = {
     EventType.TRANSFER_SENT: -1,
     EventType.TRANSFER_RECEIVED: 1,
     EventType.TRANSACTION_VOIDED: 0,
+    EventType.FEE_CHARGED: -1,
+    EventType.INTEREST_PAID: 1,
 }
 MONEY_TYPES = frozenset(MONEY_SIGNS)
 ALL_TYPES = frozenset(EventType)
@@ -45,7 +52,22 @@ DETAIL_KEYS: Mapping[str, type] = {
     "overdraft_limit": int,
     "from": str,
     "to": str,
+    "clears": str,  # TransactionCleared: the ref the bank has
+    "unclears": str,  # TransactionUncleared
+    "fingerprint": str,  # TransactionCleared from a statement row: the row's fingerprint
+    "statement_balance": int,  # StatementReconciled (its date is the statement date)
+    "refs": str,  # StatementReconciled: the refs it marks reconciled, comma-separated
+    "forced": int,  # 1: written with --force into a period sealed by a statement
 }
+
+# Events that change the cleared status of a transaction's entry in one account.
+STATUS_TYPES = frozenset(
+    {
+        EventType.TRANSACTION_CLEARED,
+        EventType.TRANSACTION_UNCLEARED,
+        EventType.STATEMENT_RECONCILED,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,18 @@ def open_rows(source: str, fmt: str | None) -> Iterator[Iterator[importer.Row]]:
             stream.close()
 
 
+@contextmanager
+def open_lines(source: str) -> Iterator[Iterator[str]]:
+    """The lines of `source` (`-`: standard input) as UTF-8 text, for the csv module."""
+    name = "standard input" if source == "-" else source
+    stream = _open(source, name)
+    try:
+        yield _decoded(stream, name)
+    finally:
+        if source != "-":
+            stream.close()
+
+
 def _open(source: str, name: str) -> IO[str]:
     if source == "-":
         return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")

@@ -19,6 +19,8 @@ LABELS = {
     EventType.TRANSFER_SENT: "transfer out",
     EventType.TRANSFER_RECEIVED: "transfer in",
     EventType.TRANSACTION_VOIDED: "void",
+    EventType.FEE_CHARGED: "fee",
+    EventType.INTEREST_PAID: "interest",
 }
 
 
@@ -41,6 +43,7 @@ HISTORY_COLUMNS = [
     "voids",
     "reason",
     "counterparty",
+    "cleared",
 ]
 
 
@@ -60,6 +63,7 @@ def _history_json(line: RegisterLine, cur: Currency) -> dict[str, Any]:
         "voids": details.get("voids"),
         "reason": details.get("reason"),
         "counterparty": details.get("to") or details.get("from"),
+        "cleared": line.status,
     }
 
 
@@ -82,6 +86,7 @@ def history(
                 r["date"],
                 r["recorded_at"][:10],
                 r["ref"],
+                r["cleared"],
                 LABELS.get(r["type"], r["type"]),
                 "" if r["number"] is None else str(r["number"]),
                 _party(r),
@@ -94,10 +99,10 @@ def history(
         output.line(f"No entries in {account.name}.")
         return
     output.table(
-        ["date", "recorded", "ref", "type", "no.", "payee", "memo", "amount", "balance"],
+        ["date", "recorded", "ref", "clr", "type", "no.", "payee", "memo", "amount", "balance"],
         rows,
-        right=[4, 7, 8],
-        wrap=[5, 6],
+        right=[5, 8, 9],
+        wrap=[6, 7],
         title=f"Register of {account.name} ({cur.code})",
     )
 
@@ -150,7 +155,7 @@ def audit_record(row: Row, accounts: Mapping[str, AccountInfo]) -> dict[str, Any
         if key == "currency":
             continue  # the account's currency, set above; AccountOpened's detail is the same
         value = details.get(key)
-        if key == "overdraft_limit" and isinstance(value, int):
+        if key in ("overdraft_limit", "statement_balance") and isinstance(value, int):
             value = format_amount(value, cur)
         record[key] = value
     record["prev_hash"] = row.prev_hash

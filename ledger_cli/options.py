@@ -74,6 +74,13 @@ KnownAt = Annotated[
 ]
 
 
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Record it even in a period sealed by a reconciled statement (it is flagged).",
+    ),
+]
 IdKey = Annotated[
     str | None,
     typer.Option(

@@ -34,6 +34,7 @@ class Balance:
     balance: int
     as_of: date | None
     known_at: str | None
+    cleared: bool = False  # only the entries the bank has (cleared or reconciled)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class RegisterLine:
     row: Row
     details: dict[str, Any]
     balance: int
+    status: str = ""  # "" | "c" cleared | "R" reconciled with a statement
 
 
 def parse_details(text: str) -> dict[str, Any]:
@@ -88,3 +90,19 @@ def register(
                 yield RegisterLine(row, parse_details(row.details), running)
 
     return lines() if limit is None else iter(deque(lines(), maxlen=limit))
+
+
+def statuses(rows: Iterable[Row]) -> dict[str, str]:
+    """The cleared status of each ref of one account, from its status events in seq order."""
+    found: dict[str, str] = {}
+    for row in rows:
+        details = parse_details(row.details)
+        if row.type == EventType.TRANSACTION_CLEARED:
+            found[str(details.get("clears"))] = "c"
+        elif row.type == EventType.TRANSACTION_UNCLEARED:
+            found[str(details.get("unclears"))] = ""
+        elif row.type == EventType.STATEMENT_RECONCILED:
+            for ref in str(details.get("refs", "")).split(","):
+                if ref:
+                    found[ref] = "R"
+    return found

@@ -3,6 +3,7 @@ digest). Nothing here writes, and nothing here imports the write side (commands,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,6 +156,51 @@ class Queries:
         the rows before it are summed, not read."""
         self.account(name, known_at)
         known = format_recorded(known_at) if known_at else None
+        return self._marked(name, known, self._register(name, since, as_of, known, limit))
+
+    def _marked(
+        self, name: str, known: str | None, lines: Iterator[projections.RegisterLine]
+    ) -> Iterator[projections.RegisterLine]:
+        """Each line with the cleared status of its entry, as known at `known`."""
+        statuses = self._statuses(name, known)
+        for line in lines:
+            status = statuses.get(line.row.ref, "")
+            yield line if not status else dataclasses.replace(line, status=status)
+
+    def _statuses(self, name: str, known: str | None) -> dict[str, str]:
+        """ref -> status for the entries of `name`, from its status events recorded by
+        `known`."""
+        rows = self.store.filtered_rows(account=name, known_at=known, status_only=True)
+        return projections.statuses(rows)
+
+    def cleared_balance(
+        self, name: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> projections.Balance:
+        """The balance the bank should show: only the entries it has (cleared or
+        reconciled), as of `as_of`, as known at `known_at`."""
+        info = self.account(name, known_at)
+        known = format_recorded(known_at) if known_at else None
+        statuses = self._statuses(name, known)
+        rows = self.store.filtered_rows(
+            account=name, as_of=as_of, known_at=known, money_only=True
+        )
+        total = sum(row.amount for row in rows if statuses.get(row.ref))
+        return projections.Balance(info.name, info.currency, total, as_of, known, cleared=True)
+
+    def cleared_balances(
+        self, as_of: date | None = None, known_at: datetime | None = None
+    ) -> list[projections.Balance]:
+        known = self._accounts_known(known_at)
+        return [self.cleared_balance(name, as_of, known_at) for name in sorted(known)]
+
+    def _register(
+        self,
+        name: str,
+        since: date | None,
+        as_of: date | None,
+        known: str | None,
+        limit: int | None,
+    ) -> Iterator[projections.RegisterLine]:
         if not self._fast:
             rows = self.store.filtered_rows(
                 account=name, as_of=as_of, known_at=known, money_only=True, effective_order=True
@@ -242,6 +288,11 @@ class Queries:
         warnings = [
             f"the guard trigger {name} is gone: the database no longer refuses edits"
             for name in self.store.missing_guards()
+        ]
+        warnings += [
+            f"seq {row.seq} ({row.ref}, {row.type} on {row.account}, dated {row.date}) was "
+            "recorded with --force into a period sealed by a reconciled statement"
+            for row in self.store.forced_rows()
         ]
         if digest is not None:
             seq, expected = digest

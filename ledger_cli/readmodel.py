@@ -13,6 +13,8 @@ The tables: `rm_accounts` (one row per account: currency, limit, opening day, cl
 last entry day, highest check number), `rm_transactions` (one row per reference: its date and
 void links), `rm_checks` (which ref wrote each check number), `rm_days` (each account's net
 movement per effective day: a balance as of any day sums a few thousand of these at most) and
+`rm_cleared` (the bank status of each (ref, account) entry: "", "c" cleared or "R"
+reconciled), `rm_statement_rows` (the fingerprints of bank statement rows already cleared) and
 `rm_position` (the seq and hash of the last event they include, and the number of refs).
 """
 
@@ -22,11 +24,19 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from ledger_cli.events import MONEY_TYPES, Event, EventType
+from ledger_cli.events import MONEY_TYPES, STATUS_TYPES, Event, EventType
 from ledger_cli.money import CURRENCIES, DEFAULT_CURRENCY
-from ledger_cli.state import AccountState, LazyMap, State, Transaction
+from ledger_cli.state import AccountState, LazyMap, State, Transaction, statement_refs
 
-TABLES = ("rm_accounts", "rm_transactions", "rm_checks", "rm_days", "rm_position")
+TABLES = (
+    "rm_accounts",
+    "rm_transactions",
+    "rm_checks",
+    "rm_days",
+    "rm_cleared",
+    "rm_statement_rows",
+    "rm_position",
+)
 
 # The largest value an SQLite INTEGER holds; a day's net beyond it is stored as NULL, which
 # sends queries of that account back to the log (exact, just slower).
@@ -43,7 +53,8 @@ DDL = [
         closed          INTEGER NOT NULL,
         balance         INTEGER NOT NULL,
         last_entry_on   TEXT,
-        last_check      INTEGER NOT NULL
+        last_check      INTEGER NOT NULL,
+        sealed_through  TEXT
     ) STRICT""",
     """CREATE TABLE rm_transactions (
         ref       TEXT PRIMARY KEY,
@@ -62,6 +73,18 @@ DDL = [
         date    TEXT NOT NULL,
         net     INTEGER,
         PRIMARY KEY (account, date)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_cleared (
+        ref     TEXT NOT NULL,
+        account TEXT NOT NULL,
+        status  TEXT NOT NULL,
+        PRIMARY KEY (ref, account)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_statement_rows (
+        account     TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        PRIMARY KEY (account, fingerprint)
     ) STRICT, WITHOUT ROWID""",
     """CREATE TABLE rm_position (
         id           INTEGER PRIMARY KEY CHECK (id = 1),
@@ -109,17 +132,28 @@ def load_state(conn: sqlite3.Connection) -> State:
         transactions=LazyMap(transaction),
         checks=LazyMap(lambda key: _check_ref(conn, key)),
         transaction_count=count,
+        cleared=LazyMap(lambda key: _one(conn, _CLEARED, key)),
+        statement_rows=LazyMap(lambda key: _one(conn, _STATEMENT_ROW, key)),
     )
+
+
+_CLEARED = "SELECT status FROM rm_cleared WHERE ref = ? AND account = ?"
+_STATEMENT_ROW = "SELECT ref FROM rm_statement_rows WHERE account = ? AND fingerprint = ?"
+
+
+def _one(conn: sqlite3.Connection, sql: str, key: tuple[str, str]) -> str | None:
+    found = conn.execute(sql, key).fetchone()
+    return str(found[0]) if found else None
 
 
 _ACCOUNT_SELECT = (
     "SELECT name, currency, overdraft_limit, opened_on, closed, balance, last_entry_on, "
-    "last_check FROM rm_accounts"
+    "last_check, sealed_through FROM rm_accounts"
 )
 
 
 def _account(row: Sequence[object]) -> AccountState:
-    name, code, limit, opened_on, closed, balance, last_entry_on, last_check = row
+    name, code, limit, opened_on, closed, balance, last_entry_on, last_check, sealed = row
     return AccountState(
         name=str(name),
         currency=CURRENCIES.get(str(code), CURRENCIES[DEFAULT_CURRENCY]),
@@ -129,6 +163,7 @@ def _account(row: Sequence[object]) -> AccountState:
         closed=bool(closed),
         last_entry_on=date.fromisoformat(str(last_entry_on)) if last_entry_on else None,
         last_check=int(str(last_check)),
+        sealed_through=date.fromisoformat(str(sealed)) if sealed else None,
     )
 
 
@@ -169,6 +204,8 @@ class Changes:
         self.voided: list[tuple[str, str]] = []  # (voided_by, voided ref)
         self.checks: list[tuple[str, int, str]] = []
         self.days: dict[tuple[str, str], int | None] = {}
+        self.statuses: dict[tuple[str, str], str] = {}  # (ref, account) -> status
+        self.statement_rows: list[tuple[str, str, str]] = []
         self.head: tuple[int, str] | None = None
 
     def add(self, event: Event) -> None:
@@ -185,7 +222,22 @@ class Changes:
             key = (event.account, event.date.isoformat())
             before = self.days.get(key, 0)
             self.days[key] = None if before is None else before + event.amount
+        if event.type in STATUS_TYPES:
+            self._status(event)
         self.head = (event.seq, event.hash)
+
+    def _status(self, event: Event) -> None:
+        details = event.details
+        if event.type == EventType.TRANSACTION_CLEARED:
+            self.statuses[(str(details["clears"]), event.account)] = "c"
+            if "fingerprint" in details:
+                row = (event.account, str(details["fingerprint"]), event.ref)
+                self.statement_rows.append(row)
+        elif event.type == EventType.TRANSACTION_UNCLEARED:
+            self.statuses[(str(details["unclears"]), event.account)] = ""
+        else:
+            for ref in statement_refs(str(details.get("refs", ""))):
+                self.statuses[(ref, event.account)] = "R"
 
 
 def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:
@@ -194,7 +246,7 @@ def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:
     if changes.head is None:
         return
     conn.executemany(
-        "INSERT OR REPLACE INTO rm_accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO rm_accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             _account_row(state.accounts[name])
             for name in sorted(changes.accounts)
@@ -206,6 +258,13 @@ def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:
         "UPDATE rm_transactions SET voided_by = ? WHERE ref = ?", changes.voided
     )
     conn.executemany("INSERT OR REPLACE INTO rm_checks VALUES (?, ?, ?)", changes.checks)
+    conn.executemany(
+        "INSERT OR REPLACE INTO rm_cleared VALUES (?, ?, ?)",
+        [(ref, account, status) for (ref, account), status in changes.statuses.items()],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO rm_statement_rows VALUES (?, ?, ?)", changes.statement_rows
+    )
     add_days(conn, changes.days)
     conn.execute(
         "INSERT OR REPLACE INTO rm_position VALUES (1, ?, ?, ?)",
@@ -223,6 +282,7 @@ def _account_row(account: AccountState) -> tuple[object, ...]:
         account.balance,
         account.last_entry_on.isoformat() if account.last_entry_on else None,
         account.last_check,
+        account.sealed_through.isoformat() if account.sealed_through else None,
     )
 
 
@@ -265,7 +325,10 @@ def rebuild(conn: sqlite3.Connection) -> None:
                  WHERE m.account = o.account AND m.type IN {_MONEY} AND m.seq > o.seq),
                coalesce((SELECT max(json_extract(k.details, '$.number')) FROM events k
                           WHERE k.account = o.account AND k.type = 'CheckWritten'
-                            AND k.seq > o.seq), 0)
+                            AND k.seq > o.seq), 0),
+               (SELECT max(s.date) FROM events s
+                 WHERE s.account = o.account AND s.type = 'StatementReconciled'
+                   AND s.seq > o.seq)
           FROM events o
          WHERE o.type = 'AccountOpened'
            AND o.seq = (SELECT max(seq) FROM events l
@@ -295,6 +358,36 @@ def rebuild(conn: sqlite3.Connection) -> None:
         INSERT OR REPLACE INTO rm_checks
         SELECT account, json_extract(details, '$.number'), ref FROM events
          WHERE type = 'CheckWritten' AND json_extract(details, '$.number') IS NOT NULL
+         ORDER BY seq
+        """
+    )
+    # The status of each (ref, account): that of the last event that set it. A statement's
+    # refs are a comma-separated list; json_each walks them.
+    conn.execute(
+        """
+        INSERT INTO rm_cleared
+        SELECT ref, account, status FROM (
+            SELECT ref, account, status, max(seq) FROM (
+                SELECT json_extract(details, '$.clears') AS ref, account, 'c' AS status, seq
+                  FROM events WHERE type = 'TransactionCleared'
+                UNION ALL
+                SELECT json_extract(details, '$.unclears'), account, '', seq
+                  FROM events WHERE type = 'TransactionUncleared'
+                UNION ALL
+                SELECT r.value, e.account, 'R', e.seq
+                  FROM events e,
+                       json_each('["' || replace(json_extract(e.details, '$.refs'), ',', '","')
+                                 || '"]') AS r
+                 WHERE e.type = 'StatementReconciled' AND r.value != ''
+            ) GROUP BY ref, account
+        )
+        """
+    )
+    conn.execute(
+        """
+        INSERT OR REPLACE INTO rm_statement_rows
+        SELECT account, json_extract(details, '$.fingerprint'), ref FROM events
+         WHERE type = 'TransactionCleared' AND json_extract(details, '$.fingerprint') IS NOT NULL
          ORDER BY seq
         """
     )

@@ -12,10 +12,13 @@ from ledger_cli.output import Output, clean
 from ledger_cli.projections import parse_details
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from ledger_cli.domain import StatementDoesNotMatch
     from ledger_cli.money import Currency
     from ledger_cli.projections import Balance
     from ledger_cli.queries import Difference, Reconciliation
-    from ledger_cli.service import Imported, Outcome
+    from ledger_cli.service import Imported, Outcome, Statement
 
 
 def outcome(output: Output, result: Outcome, *, as_json: bool) -> None:
@@ -71,6 +74,23 @@ def _describe(result: Outcome) -> str:
             text = f"Withdrew {amount} from {main.account}"
         case EventType.TRANSFER_SENT:
             text = f"Transferred {amount} from {main.account} to {details['to']}"
+        case EventType.FEE_CHARGED:
+            text = f"Fee of {amount} charged to {main.account}"
+        case EventType.INTEREST_PAID:
+            text = f"Interest of {amount} paid to {main.account}"
+        case EventType.TRANSACTION_CLEARED | EventType.TRANSACTION_UNCLEARED:
+            key = "clears" if main.type == EventType.TRANSACTION_CLEARED else "unclears"
+            verb = "Cleared" if key == "clears" else "Uncleared"
+            entries = ", ".join(f"{e.details[key]} in {e.account}" for e in result.events)
+            text = f"{verb} {entries}"
+        case EventType.STATEMENT_RECONCILED:
+            refs = [ref for ref in str(details.get("refs", "")).split(",") if ref]
+            balance = format_amount(int(details["statement_balance"]), cur, grouping=True)
+            text = (
+                f"Reconciled {main.account} with the statement of {main.date.isoformat()}: "
+                f"balance {balance}, {len(refs)} entr{'y' if len(refs) == 1 else 'ies'} "
+                "marked reconciled"
+            )
         case _:
             reversals = ", ".join(
                 f"{format_amount(e.amount, result.currencies[e.account], grouping=True)} on "
@@ -85,13 +105,16 @@ def _describe(result: Outcome) -> str:
 
 
 def balance_json(item: Balance) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "account": item.account,
         "currency": item.currency.code,
         "balance": format_amount(item.balance, item.currency),
         "as_of": item.as_of.isoformat() if item.as_of else None,
         "known_at": item.known_at,
     }
+    if item.cleared:
+        record["cleared"] = True
+    return record
 
 
 def balances(output: Output, items: list[Balance], *, as_json: bool, single: bool) -> None:
@@ -120,7 +143,7 @@ def balances(output: Output, items: list[Balance], *, as_json: bool, single: boo
 
 
 def _scope(item: Balance) -> str:
-    parts = []
+    parts = ["cleared"] if item.cleared else []
     if item.as_of:
         parts.append(f"as of {item.as_of.isoformat()}")
     if item.known_at:
@@ -307,3 +330,116 @@ def imported(output: Output, result: Imported, *, as_json: bool) -> None:
 
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def statement(output: Output, result: Statement, *, as_json: bool) -> None:
+    cur = result.currency
+    records = []
+    for item in result.rows:
+        row = item.row
+        record: dict[str, Any] = {
+            "line": row.line,
+            "date": row.date.isoformat(),
+            "amount": format_amount(row.amount, cur),
+            "description": row.description,
+            "number": row.number,
+            "decision": item.decision,
+            "ref": None,
+            "seq": None,
+            "reason": item.reason,
+        }
+        if item.entry is not None:
+            record["ref"], record["seq"] = item.entry.ref, item.entry.seq
+        elif item.outcome is not None:
+            record["ref"], record["seq"] = item.outcome.ref, item.outcome.events[-1].seq
+        elif item.decision == "duplicate":
+            record["ref"] = item.reason
+            record["reason"] = f"already imported (cleared by {item.reason})"
+        records.append(record)
+    counts = {kind: sum(1 for r in records if r["decision"] == kind) for kind in _DECISIONS}
+    if as_json:
+        output.json(
+            {
+                "account": result.account,
+                "dry_run": result.dry_run,
+                "rows": records,
+                "counts": counts,
+                "clearing_ref": result.cleared.ref if result.cleared else None,
+                "balance": format_amount(result.balance, cur),
+            }
+        )
+        return
+    for record in records:
+        target = f" {record['ref']} (seq {record['seq']})" if record["seq"] else ""
+        number = f" no. {record['number']}" if record["number"] is not None else ""
+        output.line(
+            clean(
+                f"line {record['line']}: {record['date']} {record['amount']}{number} "
+                f"{record['description']!r}: {record['decision']}{target}"
+                + (f": {record['reason']}" if record["reason"] else "")
+            )
+        )
+    summary = ", ".join(f"{count} {kind}" for kind, count in counts.items() if count)
+    prefix = "Dry run, nothing written: " if result.dry_run else ""
+    cleared = f"; cleared as {result.cleared.ref}" if result.cleared and not result.dry_run else ""
+    output.line(clean(f"{prefix}{summary or 'no rows'}{cleared}."))
+
+
+_DECISIONS = ("matched", "added", "duplicate", "unmatched", "denied")
+
+
+def statement_mismatch(
+    output: Output, error: StatementDoesNotMatch, day: date, *, as_json: bool
+) -> None:
+    """The figures of a statement that does not reconcile (the one-line error follows)."""
+    mismatch, cur = error.mismatch, error.account.currency
+    outstanding = [
+        {
+            "seq": e.seq,
+            "ref": e.ref,
+            "type": e.type,
+            "date": e.date.isoformat(),
+            "number": e.number,
+            "payee": e.payee,
+            "amount": format_amount(e.amount, cur),
+        }
+        for e in mismatch.outstanding
+    ]
+    if as_json:
+        output.json(
+            {
+                "account": error.account.name,
+                "statement_date": day.isoformat(),
+                "statement_balance": format_amount(mismatch.statement, cur),
+                "cleared_balance": format_amount(mismatch.cleared, cur),
+                "difference": format_amount(mismatch.difference, cur),
+                "outstanding": outstanding,
+                "likely_causes": mismatch.causes,
+                "recorded": False,
+            }
+        )
+        return
+    money = error.account.money
+    output.line(f"Statement of {error.account.name} through {day.isoformat()}:")
+    output.line(f"  statement balance  {money(mismatch.statement)}")
+    output.line(f"  cleared balance    {money(mismatch.cleared)}")
+    output.line(f"  difference         {money(mismatch.difference)}")
+    if outstanding:
+        output.table(
+            ["seq", "ref", "date", "type", "no.", "payee", "amount"],
+            [
+                [
+                    str(e.seq), e.ref, e.date.isoformat(), e.type,
+                    "" if e.number is None else str(e.number), e.payee or "", money(e.amount),
+                ]
+                for e in mismatch.outstanding
+            ],
+            right=[0, 6],
+            wrap=[5],
+            title="Outstanding (not cleared): uncleared checks, deposits in transit",
+        )
+    else:
+        output.line("  nothing outstanding")
+    output.line("Likely causes:")
+    for cause in mismatch.causes:
+        output.line(clean(f"  - {cause}"))

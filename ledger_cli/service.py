@@ -3,19 +3,25 @@ transaction), and the queries, which only read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledger_cli import commands, readmodel
+from ledger_cli import commands, readmodel, statements
+from ledger_cli.accounts import check_account_name, unknown_account
 from ledger_cli.chain import Row
 from ledger_cli.commands import (
+    ChargeFee,
     CloseAccount,
     Command,
     Deposit,
+    Entry,
     OpenAccount,
+    PayInterest,
+    ReconcileStatement,
     Transfer,
     Withdraw,
     WriteCheck,
@@ -30,7 +36,7 @@ from ledger_cli.state import LazyMap, State, evolve
 from ledger_cli.store import Store
 
 if TYPE_CHECKING:
-    from ledger_cli import importer
+    from ledger_cli import bankcsv, importer
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,84 @@ class Ledger:
             }
         return result
 
+    def reconcile_statement(
+        self, account: str, day: date, balance: str
+    ) -> tuple[Reconciliation, Outcome | None]:
+        """Verify the log, then compare the cleared balance of `account` as of `day` with the
+        statement's `balance`: equal, a StatementReconciled event marks the cleared entries
+        reconciled and seals the period; different, StatementDoesNotMatch (nothing written)."""
+        with translate_errors(self.path):
+            if not self.path.exists():
+                raise NoLedger(f"no ledger at {self.path}")
+        with Store.open(self.path, write=True) as store, store.transaction():
+            check = Queries(store).reconcile()
+            if not check.ok:
+                return check, None
+            state = store.load_state()
+            entries = tuple(store.entries(account, day)) if account in state.accounts else ()
+            command = commands.ReconcileStatement(account, day, balance, entries)
+            outcome = _apply(store, state, command)
+        return check, outcome
+
+    def statement(
+        self,
+        account: str,
+        read: Callable[[Currency], list[bankcsv.StatementRow]],
+        *,
+        window: int,
+        add: bool,
+        dry_run: bool,
+        today: date,
+    ) -> Statement:
+        """Match each row of a bank statement to an uncleared entry of `account` and clear
+        the matches; add the rows that match nothing as new transactions (unless not `add`),
+        cleared too; skip rows imported before (by fingerprint). All in one transaction,
+        rolled back when `dry_run`."""
+        with translate_errors(self.path):
+            if not self.path.exists():
+                raise NoLedger(f"no ledger at {self.path}")
+        with Store.open(self.path, write=True) as store, store.transaction(dry_run=dry_run):
+            state = store.load_state()
+            found = state.accounts.get(account)
+            if found is None:
+                check_account_name(account)
+                raise Denied(unknown_account(account, list(state.accounts)))
+            rows = read(found.currency)
+            candidates = [e for e in store.entries(account) if not e.status and not e.void]
+            result = Statement(account, found.currency, dry_run)
+            to_clear: list[tuple[str, str]] = []
+            for row in rows:
+                earlier = state.statement_rows.get((account, row.fingerprint))
+                if earlier is not None:
+                    result.rows.append(StatementDecision(row, "duplicate", None, earlier))
+                    continue
+                match = statements.best_match(row, candidates, window)
+                if match is not None:
+                    entry, reason = match
+                    candidates.remove(entry)
+                    to_clear.append((entry.ref, row.fingerprint))
+                    result.rows.append(StatementDecision(row, "matched", entry, reason))
+                    continue
+                if not add:
+                    result.rows.append(StatementDecision(row, "unmatched", None, None))
+                    continue
+                command = statements.command_for(row, account, found.currency)
+                try:
+                    outcome = _apply(store, state, command)
+                except (Denied, InvalidValue) as error:
+                    result.rows.append(StatementDecision(row, "denied", None, str(error)))
+                    continue
+                to_clear.append((outcome.ref, row.fingerprint))
+                result.rows.append(
+                    StatementDecision(row, "added", None, statements.kind_of(command), outcome)
+                )
+            if to_clear:
+                refs, fingerprints = zip(*to_clear, strict=True)
+                clear = commands.Clear(tuple(refs), today, account, tuple(fingerprints))
+                result.cleared = _apply(store, state, clear)
+            result.balance = state.accounts[account].balance
+        return result
+
     def rebuild(self) -> Reconciliation:
         """Verify the log, and when it is intact derive every read model again from it, in
         one write transaction. A broken log is left as it is (the findings say why)."""
@@ -173,6 +257,40 @@ class Ledger:
 
 
 _BATCH = 5_000
+
+
+def _apply(store: Store, state: State, command: Command) -> Outcome:
+    """Decide one command and append its events, inside the caller's transaction; `state`
+    follows (and the read models with it)."""
+    decision = decide(state, command)
+    events = store.append(decision.events)
+    changes = readmodel.Changes()
+    for event in events:
+        evolve(state, event)
+        changes.add(event)
+    store.save_state(state, changes)
+    return _outcome(command, decision.ref, events, state, decision.warnings)
+
+
+@dataclass
+class StatementDecision:
+    """What became of one statement row, and why."""
+
+    row: bankcsv.StatementRow
+    decision: str  # matched | added | duplicate | unmatched | denied
+    entry: Entry | None  # the register entry it matched
+    reason: str | None  # why it matched, what was added, which ref saw it, why denied
+    outcome: Outcome | None = None  # the transaction added for it
+
+
+@dataclass
+class Statement:
+    account: str
+    currency: Currency
+    dry_run: bool
+    rows: list[StatementDecision] = field(default_factory=list)
+    cleared: Outcome | None = None
+    balance: int = 0
 
 
 @dataclass
@@ -294,6 +412,13 @@ def _named_account(command: Command, events: list[Event]) -> str:
             return name
         case Transfer(source=source):
             return source
-        case Deposit(account=account) | WriteCheck(account=account) | Withdraw(account=account):
+        case (
+            Deposit(account=account)
+            | WriteCheck(account=account)
+            | Withdraw(account=account)
+            | ChargeFee(account=account)
+            | PayInterest(account=account)
+            | ReconcileStatement(account=account)
+        ):
             return account
     return events[0].account

@@ -30,6 +30,7 @@ class AccountState:
     closed: bool = False
     last_entry_on: date | None = None
     last_check: int = 0  # the highest check number written in this account
+    sealed_through: date | None = None  # the date of the last reconciled statement
 
     def money(self, minor: int) -> str:
         return format_amount(minor, self.currency, grouping=True)
@@ -84,13 +85,20 @@ class State:
     """Everything `decide` needs, as of the last event folded in (`seq`).
 
     `checks` maps (account, check number) to the ref that wrote it; `transaction_count` numbers
-    the next reference."""
+    the next reference. `cleared` maps (ref, account) to the status of that entry: "" (not
+    cleared), "c" (the bank has it) or "R" (reconciled with a statement); `statement_rows`
+    maps (account, fingerprint) to the ref that cleared that bank statement row."""
 
     seq: int = 0
     accounts: dict[str, AccountState] = field(default_factory=dict)
     transactions: MutableMapping[str, Transaction] = field(default_factory=dict)
     checks: MutableMapping[tuple[str, int], str] = field(default_factory=dict)
     transaction_count: int = 0
+    cleared: MutableMapping[tuple[str, str], str] = field(default_factory=dict)
+    statement_rows: MutableMapping[tuple[str, str], str] = field(default_factory=dict)
+
+    def status(self, ref: str, account: str) -> str:
+        return self.cleared.get((ref, account)) or ""
 
 
 def evolve(state: State, event: Event) -> State:
@@ -129,7 +137,31 @@ def evolve(state: State, event: Event) -> State:
             number = int(event.details["number"])
             state.checks[(event.account, number)] = event.ref
             account.last_check = max(account.last_check, number)
+    _evolve_status(state, event)
     return state
+
+
+def _evolve_status(state: State, event: Event) -> None:
+    details = event.details
+    if event.type == EventType.TRANSACTION_CLEARED:
+        state.cleared[(str(details["clears"]), event.account)] = "c"
+        if "fingerprint" in details:
+            state.statement_rows[(event.account, str(details["fingerprint"]))] = event.ref
+    elif event.type == EventType.TRANSACTION_UNCLEARED:
+        state.cleared[(str(details["unclears"]), event.account)] = ""
+    elif event.type == EventType.STATEMENT_RECONCILED:
+        for ref in statement_refs(str(details.get("refs", ""))):
+            state.cleared[(ref, event.account)] = "R"
+        account = state.accounts.get(event.account)
+        if account is not None and (
+            account.sealed_through is None or event.date > account.sealed_through
+        ):
+            account.sealed_through = event.date
+
+
+def statement_refs(text: str) -> list[str]:
+    """The refs a StatementReconciled event covers, from its comma-separated detail."""
+    return [ref for ref in text.split(",") if ref]
 
 
 def replay(events: Iterable[Event]) -> State:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ledger_cli import readmodel, schema
 from ledger_cli.chain import COLUMNS, GENESIS, Row, encode_details, link_hash
+from ledger_cli.commands import Entry
 from ledger_cli.connection import (
     connect,
     connect_for_query,
@@ -26,11 +27,12 @@ from ledger_cli.connection import (
 )
 from ledger_cli.dates import format_recorded, now_utc
 from ledger_cli.errors import IntegrityFailure, NoLedger, StorageError
-from ledger_cli.events import MONEY_TYPES, Event, NewEvent
+from ledger_cli.events import MONEY_TYPES, STATUS_TYPES, Event, NewEvent
 from ledger_cli.state import State
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM events"
 _MONEY = f"type IN ({', '.join(repr(str(t)) for t in sorted(MONEY_TYPES))})"
+_STATUS = f"type IN ({', '.join(repr(str(t)) for t in sorted(STATUS_TYPES))})"
 
 
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -193,9 +195,9 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, dry_run: bool = False) -> Iterator[None]:
         """One BEGIN IMMEDIATE transaction: concurrent writers wait (busy timeout) and
-        serialise, so each reads the head it appends to."""
+        serialise, so each reads the head it appends to. A `dry_run` is rolled back."""
         retry_while_busy(self.path, lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             if self._schema_pending:
@@ -207,6 +209,10 @@ class Store:
             with translate_errors(self.path):
                 self.conn.execute("ROLLBACK")
             raise
+        if dry_run:
+            with translate_errors(self.path):
+                self.conn.execute("ROLLBACK")
+            return
         retry_while_busy(self.path, lambda: self.conn.execute("COMMIT"))
         if self._schema_pending:
             self._schema_pending = False
@@ -350,6 +356,7 @@ class Store:
         unknown_at: str | None = None,
         newest_first: bool = False,
         limit: int | None = None,
+        status_only: bool = False,
     ) -> Iterator[Row]:
         """Rows of one account (or all), effective from `since` to `as_of`, recorded at or
         before `known_at` and after `unknown_at`, with seq in the range `seqs`, in seq order or
@@ -358,6 +365,8 @@ class Store:
         clauses, params = where.clauses()
         if money_only:
             clauses.append(_MONEY)
+        if status_only:
+            clauses.append(_STATUS)
         direction = " DESC" if newest_first else ""
         order = f"date{direction}, seq{direction}" if effective_order else f"seq{direction}"
         sql = f"{_SELECT}{_where(clauses)} ORDER BY {order}"
@@ -418,6 +427,48 @@ class Store:
             "SELECT coalesce(sum(net), 0) FROM rm_days WHERE account = ? AND date <= ?",
             (account, as_of.isoformat()),
         )
+
+    def entries(self, account: str, through: date | None = None) -> list[Entry]:
+        """The account's money-moving entries effective by `through`, in register order, with
+        their cleared status and whether they are a void or voided (from the read models,
+        which must be current)."""
+        clauses = ["e.account = ?", f"e.{_MONEY}"]
+        params: list[object] = [account]
+        if through is not None:
+            clauses.append("e.date <= ?")
+            params.append(through.isoformat())
+        sql = f"""
+            SELECT e.seq, e.ref, e.type, e.date, e.amount,
+                   json_extract(e.details, '$.number'), json_extract(e.details, '$.payee'),
+                   coalesce(c.status, ''), t.voids IS NOT NULL OR t.voided_by IS NOT NULL
+              FROM events e
+              LEFT JOIN rm_cleared c ON c.ref = e.ref AND c.account = e.account
+              LEFT JOIN rm_transactions t ON t.ref = e.ref
+             WHERE {' AND '.join(clauses)}
+             ORDER BY e.date, e.seq"""
+        with translate_errors(self.path):
+            return [
+                Entry(seq, ref, kind, date.fromisoformat(day), amount, number, payee, status,
+                      bool(void))
+                for seq, ref, kind, day, amount, number, payee, status, void in self.conn.execute(
+                    sql, params
+                )
+            ]
+
+    def statuses(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The cleared status of (ref, account) entries, from the read models."""
+        found: dict[tuple[str, str], str] = {}
+        with translate_errors(self.path):
+            for key in keys:
+                row = self.conn.execute(
+                    "SELECT status FROM rm_cleared WHERE ref = ? AND account = ?", key
+                ).fetchone()
+                found[key] = row[0] if row else ""
+        return found
+
+    def forced_rows(self) -> Iterator[Row]:
+        """Events written with --force into a sealed period."""
+        return self._rows(f"{_SELECT} WHERE details LIKE '%\"forced\":1%' ORDER BY seq")
 
     def read_model_mismatches(self, balances: dict[str, int]) -> list[str]:
         """The accounts whose read-model balance, or sum of day totals, is not their last
