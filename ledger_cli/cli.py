@@ -714,7 +714,8 @@ def _reconcile_statement(
 
     on = parse_date(day, "--statement-date")
     try:
-        check, outcome = Ledger(ledger_file(ctx).path).reconcile_statement(account, on, balance)
+        ledger = Ledger(ledger_file(ctx).path)
+        check, outcome, outstanding = ledger.reconcile_statement(account, on, balance)
     except StatementDoesNotMatch as mismatch:
         render.statement_mismatch(Output(), mismatch, on, as_json=as_json)
         raise
@@ -722,7 +723,7 @@ def _reconcile_statement(
         render.reconciliation(Output(), check, as_json=as_json)
         _fail_if_broken(check)
         return
-    render.outcome(Output(), outcome, as_json=as_json)
+    render.outcome(Output(), outcome, as_json=as_json, outstanding=outstanding)
 
 
 def _fail_if_broken(result: "Reconciliation") -> None:

@@ -171,10 +171,9 @@ class Entry:
         """Some postings are cleared and some are not (a transfer the bank has on one side)."""
         return any(p.cleared for p in self.postings) and not self.cleared
 
-    def description(self) -> str:
+    def what(self) -> str:
+        """What the entry is, in a few words: `check 101`, `transfer from a to b`, `void of T2`."""
         d = self.details
-        if d.get("payee"):
-            return str(d["payee"])
         if self.type == EventType.TRANSACTION_VOIDED:
             return f"void of {d.get('voids', '?')}"
         if self.type in (EventType.TRANSFER_SENT, EventType.TRANSFER_RECEIVED):
@@ -188,6 +187,12 @@ class Entry:
         """The memo, or for a void its reason."""
         key = "reason" if self.type == EventType.TRANSACTION_VOIDED else "memo"
         return str(self.details.get(key) or "")
+
+    def narration(self) -> str:
+        """The memo, else what the entry is; a void says what it voids and why."""
+        if self.type == EventType.TRANSACTION_VOIDED:
+            return f"{self.what()}: {self.note()}" if self.note() else self.what()
+        return self.note() or self.what()
 
 
 class Journal:
@@ -289,7 +294,8 @@ class Journal:
             for b in self.balances:
                 zero = _hledger_amount(0, b.currency)
                 assertion = _hledger_amount(b.balance, b.currency)
-                out.write(f"    {_pad(f'{ASSETS}:{b.account}')}  {zero} = {assertion}\n")
+                line = _posting("    ", f"{ASSETS}:{b.account}", zero)
+                out.write(f"{line} = {assertion}\n")
 
     # -- beancount --------------------------------------------------------------------------
 
@@ -310,15 +316,16 @@ class Journal:
         out.write("\n")
         for b in self.balances:
             amount = f"{format_amount(b.balance, b.currency)} {b.currency.code}"
-            out.write(f"{day.isoformat()} balance {_pad(names[b.account])}  {amount}\n")
+            out.write(_posting(f"{day.isoformat()} balance ", names[b.account], amount) + "\n")
         if self.counters:
             out.write("\n")
         for counter in sorted(self.counters):
             out.write(f"{self.first_day} open {bean_name(counter)}\n")
 
 
-def _pad(account: str) -> str:
-    return account.ljust(36)
+def _posting(indent: str, account: str, amount: str) -> str:
+    """A posting line: the account, then the amount right-aligned (two spaces at least)."""
+    return f"{indent}{account.ljust(36)}  {amount.rjust(20)}"
 
 
 def _hledger_amount(minor: int, cur: Currency) -> str:
@@ -335,7 +342,7 @@ def _hledger_entry(entry: Entry) -> Iterator[str]:
     number = entry.details.get("number")
     code = f" ({number})" if number is not None else ""
     # `;` would start a comment in the description.
-    description = _one_line(entry.description()).replace(";", ",")
+    description = _one_line(str(entry.details.get("payee") or entry.what())).replace(";", ",")
     note = _one_line(entry.note())
     yield f"{entry.date}{mark}{code} {description}" + (f"  ; {note}" if note else "")
     tags = f"ref:{entry.ref}"
@@ -344,12 +351,12 @@ def _hledger_entry(entry: Entry) -> Iterator[str]:
     yield f"    ; {_one_line(tags)}"
     for p in entry.postings:
         status = "* " if entry.mixed and p.cleared else ""
-        account = _pad(f"{status}{ASSETS}:{p.account}")
-        yield f"    {account}  {_hledger_amount(p.amount, p.currency)}"
+        amount = _hledger_amount(p.amount, p.currency)
+        yield _posting("    ", f"{status}{ASSETS}:{p.account}", amount)
     if entry.counter:
         total = sum(p.amount for p in entry.postings)
         cur = entry.postings[0].currency
-        yield f"    {_pad(entry.counter)}  {_hledger_amount(-total, cur)}"
+        yield _posting("    ", entry.counter, _hledger_amount(-total, cur))
 
 
 def _bean_string(text: str) -> str:
@@ -360,7 +367,7 @@ def _bean_string(text: str) -> str:
 def _beancount_entry(entry: Entry, names: Mapping[str, str]) -> Iterator[str]:
     flag = "*" if entry.cleared else "!"
     payee = entry.details.get("payee")
-    narration = entry.note() or entry.description()
+    narration = entry.narration()
     strings = (
         f"{_bean_string(str(payee))} {_bean_string(narration)}"
         if payee
@@ -375,11 +382,11 @@ def _beancount_entry(entry: Entry, names: Mapping[str, str]) -> Iterator[str]:
     for p in entry.postings:
         status = "* " if entry.mixed and p.cleared else ""
         amount = f"{format_amount(p.amount, p.currency)} {p.currency.code}"
-        yield f"  {_pad(status + names[p.account])}  {amount}"
+        yield _posting("  ", status + names[p.account], amount)
     if entry.counter:
         total = sum(p.amount for p in entry.postings)
         cur = entry.postings[0].currency
-        yield f"  {_pad(bean_name(entry.counter))}  {format_amount(-total, cur)} {cur.code}"
+        yield _posting("  ", bean_name(entry.counter), f"{format_amount(-total, cur)} {cur.code}")
 
 
 _BEAN_BAD = re.compile(r"[^A-Za-z0-9-]")

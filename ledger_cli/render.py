@@ -14,6 +14,7 @@ from ledger_cli.projections import parse_details
 if TYPE_CHECKING:
     from datetime import date
 
+    from ledger_cli.commands import Entry
     from ledger_cli.domain import StatementDoesNotMatch
     from ledger_cli.money import Currency
     from ledger_cli.projections import Balance
@@ -21,12 +22,22 @@ if TYPE_CHECKING:
     from ledger_cli.service import Imported, Outcome, Statement
 
 
-def outcome(output: Output, result: Outcome, *, as_json: bool) -> None:
+def outcome(
+    output: Output,
+    result: Outcome,
+    *,
+    as_json: bool,
+    outstanding: list[Entry] | None = None,
+) -> None:
+    """The one line of a write. `outstanding`: after a statement reconciliation, the entries
+    effective by the statement date that the bank does not have yet."""
     for warning in result.warnings:
         output.warn(warning)
     if result.repeated:
         output.warn(f"already recorded as {result.ref} under this --id; nothing was appended")
+    cur = result.currency
     if as_json:
+        extra = {} if outstanding is None else {"outstanding": _entries_json(outstanding, cur)}
         output.json(
             {
                 "ref": result.ref,
@@ -41,6 +52,7 @@ def outcome(output: Output, result: Outcome, *, as_json: bool) -> None:
                     for event in result.events
                 ],
                 "balance": format_amount(result.balance, result.currency),
+                **extra,
             }
         )
         return
@@ -49,6 +61,42 @@ def outcome(output: Output, result: Outcome, *, as_json: bool) -> None:
             f"{_describe(result)} (ref {result.ref}); balance of {result.account}: "
             f"{format_amount(result.balance, result.currency, grouping=True)}"
         )
+    )
+    if outstanding:
+        _outstanding_table(output, outstanding, cur)
+    elif outstanding is not None:
+        output.line("Nothing outstanding.")
+
+
+def _entries_json(entries: list[Entry], cur: Currency) -> list[dict[str, Any]]:
+    return [
+        {
+            "seq": e.seq,
+            "ref": e.ref,
+            "type": e.type,
+            "date": e.date.isoformat(),
+            "number": e.number,
+            "payee": e.payee,
+            "amount": format_amount(e.amount, cur),
+        }
+        for e in entries
+    ]
+
+
+def _outstanding_table(output: Output, entries: list[Entry], cur: Currency) -> None:
+    output.table(
+        ["seq", "ref", "date", "type", "no.", "payee", "amount"],
+        [
+            [
+                str(e.seq), e.ref, e.date.isoformat(), e.type,
+                "" if e.number is None else str(e.number), e.payee or "",
+                format_amount(e.amount, cur, grouping=True),
+            ]
+            for e in entries
+        ],
+        right=[0, 6],
+        wrap=[5],
+        title="Outstanding (not cleared): uncleared checks, deposits in transit",
     )
 
 
@@ -393,18 +441,7 @@ def statement_mismatch(
 ) -> None:
     """The figures of a statement that does not reconcile (the one-line error follows)."""
     mismatch, cur = error.mismatch, error.account.currency
-    outstanding = [
-        {
-            "seq": e.seq,
-            "ref": e.ref,
-            "type": e.type,
-            "date": e.date.isoformat(),
-            "number": e.number,
-            "payee": e.payee,
-            "amount": format_amount(e.amount, cur),
-        }
-        for e in mismatch.outstanding
-    ]
+    outstanding = _entries_json(mismatch.outstanding, cur)
     if as_json:
         output.json(
             {
@@ -425,19 +462,7 @@ def statement_mismatch(
     output.line(f"  cleared balance    {money(mismatch.cleared)}")
     output.line(f"  difference         {money(mismatch.difference)}")
     if outstanding:
-        output.table(
-            ["seq", "ref", "date", "type", "no.", "payee", "amount"],
-            [
-                [
-                    str(e.seq), e.ref, e.date.isoformat(), e.type,
-                    "" if e.number is None else str(e.number), e.payee or "", money(e.amount),
-                ]
-                for e in mismatch.outstanding
-            ],
-            right=[0, 6],
-            wrap=[5],
-            title="Outstanding (not cleared): uncleared checks, deposits in transit",
-        )
+        _outstanding_table(output, mismatch.outstanding, cur)
     else:
         output.line("  nothing outstanding")
     output.line("Likely causes:")

@@ -163,7 +163,7 @@ class Ledger:
 
     def reconcile_statement(
         self, account: str, day: date, balance: str
-    ) -> tuple[Reconciliation, Outcome | None]:
+    ) -> tuple[Reconciliation, Outcome | None, list[Entry]]:
         """Verify the log, then compare the cleared balance of `account` as of `day` with the
         statement's `balance`: equal, a StatementReconciled event marks the cleared entries
         reconciled and seals the period; different, StatementDoesNotMatch (nothing written)."""
@@ -173,12 +173,12 @@ class Ledger:
         with Store.open(self.path, write=True) as store, store.transaction():
             check = Queries(store).reconcile()
             if not check.ok:
-                return check, None
+                return check, None, []
             state = store.load_state()
             entries = tuple(store.entries(account, day)) if account in state.accounts else ()
             command = commands.ReconcileStatement(account, day, balance, entries)
             outcome = _apply(store, state, command)
-        return check, outcome
+        return check, outcome, [entry for entry in entries if not entry.status]
 
     def statement(
         self,
