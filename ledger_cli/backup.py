@@ -182,11 +182,14 @@ class _Reader:
                 f"a backup of version {header.get('version')!r}; this ledger reads version "
                 f"{BACKUP_VERSION}",
             )
+        if sorted(header) != ["events", "format", "head", "version"]:
+            raise self._fail(number, "the header's keys are not format, version, events, head")
         events, head = header.get("events"), header.get("head")
         head_ok = head is None or (
             isinstance(head, dict)
-            and type(head.get("seq")) is int
-            and isinstance(head.get("hash"), str)
+            and sorted(head) == ["hash", "seq"]
+            and type(head["seq"]) is int
+            and isinstance(head["hash"], str)
         )
         if (
             type(events) is not int
@@ -210,9 +213,10 @@ class _Reader:
         if (self.verifier.head_seq, self.verifier.head_hash) != self.header_head:
             seq, hash_ = self.header_head
             raise IntegrityFailure(
-                f"{self.name}, line {last}: the backup ends at seq {self.verifier.head_seq}, "
-                f"but its header names {self.header_events} events ending at seq {seq} "
-                f"({hash_[:12]}...): truncated or altered; nothing was restored"
+                f"{self.name}, line 1: the header names {self.header_events} events ending at "
+                f"seq {seq} ({hash_[:12]}...), but the rows end at seq "
+                f"{self.verifier.head_seq} (line {last}): truncated or altered; nothing was "
+                "restored"
             )
 
     def _row(self, number: int, raw: bytes) -> Row:

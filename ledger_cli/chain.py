@@ -89,7 +89,7 @@ class Verifier:
         self.head_seq = 0
         self.head_hash = GENESIS
         self._recorded_at = ""
-        self._balances: dict[str, int] = {}
+        self._balances: dict[str, int | None] = {}  # None: unknown (a wrongly typed row)
 
     @classmethod
     def passed(
@@ -104,7 +104,7 @@ class Verifier:
     @property
     def balances(self) -> dict[str, int]:
         """Each account's last stored balance, as verified."""
-        return dict(self._balances)
+        return {name: value for name, value in self._balances.items() if value is not None}
 
     def feed(self, row: Row) -> None:
         self.count += 1
@@ -118,6 +118,11 @@ class Verifier:
             detail = f"stored values of the wrong type: {', '.join(wrong)}"
             self.findings.append(Finding(self._seq_of(row), "format", detail))
             self.head_seq = self._seq_of(row)
+            # Go on from what it stores, so that the next rows are not blamed for this one.
+            if isinstance(row.hash, str):
+                self.head_hash = row.hash
+            if isinstance(row.account, str):
+                self._balances[row.account] = row.balance if type(row.balance) is int else None
             return
         problems = list(self._check(row))
         self.findings.extend(Finding(row.seq, kind, detail) for kind, detail in problems)
@@ -134,7 +139,7 @@ class Verifier:
         if not _HASH.fullmatch(row.hash) or link_hash(row.prev_hash, row) != row.hash:
             yield "hash", "hash does not match the event's contents"
         previous = self._balances.get(row.account, 0)
-        if row.balance != previous + row.amount:
+        if previous is not None and row.balance != previous + row.amount:
             yield (
                 "balance",
                 (

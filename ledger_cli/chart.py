@@ -164,19 +164,20 @@ def series(
 # -- the picture --------------------------------------------------------------------------------
 
 
-def _ticks(low: int, high: int, cur: Currency, count: int = 5) -> tuple[list[int], list[str]]:
-    """Axis ticks at round amounts between `low` and `high` (minor units), with labels."""
-    low, high = min(low, 0), max(high, 0)
-    span = max(high - low, 1)
-    step = 10 ** max(len(str(span // count)) - 1, 0)
-    for multiple in (1, 2, 5, 10):
-        if span // (step * multiple) <= count:
-            step *= multiple
-            break
-    first = -((-low) // step) * step if low < 0 else 0
-    ticks = list(range(first, high + 1, step)) or [0]
-    if low < 0 and ticks[0] > low:
-        ticks.insert(0, ticks[0] - step)
+def _ticks(
+    low: int, high: int, cur: Currency, *, zero: bool, count: int = 5
+) -> tuple[list[int], list[str]]:
+    """Axis ticks at round amounts (1, 2 or 5 times a power of ten, in minor units) from
+    below `low` to above `high` (and through 0 when `zero`), with their labels."""
+    if zero:
+        low, high = min(low, 0), max(high, 0)
+    if high == low:
+        low, high = low - 100, high + 100
+    wanted = -(-(high - low) // count)
+    step = 10 ** (len(str(wanted)) - 1)
+    step *= next(m for m in (1, 2, 5, 10) if step * m >= wanted)
+    first = (low // step) * step
+    ticks = list(range(first, high + step, step))
     return ticks, [format_amount(t, cur, grouping=True) for t in ticks]
 
 
@@ -185,6 +186,16 @@ def _x_ticks(labels: Sequence[str], width: int) -> tuple[list[int], list[str]]:
     every = max(-(-len(labels) // room), 1)
     xs = list(range(1, len(labels) + 1, every))
     return xs, [labels[x - 1] for x in xs]
+
+
+def _axes(
+    plt: Any, yticks: tuple[list[int], list[str]], labels: Sequence[str], width: int
+) -> None:
+    """The same frame for both plots: periods 1..n on x, round amounts on y."""
+    plt.xlim(0.5, len(labels) + 0.5)
+    plt.ylim(yticks[0][0], yticks[0][-1])
+    plt.yticks(*yticks)
+    plt.xticks(*_x_ticks(labels, width - 12))
 
 
 def picture(data: Series, *, width: int, height: int, color: bool) -> str:
@@ -210,9 +221,8 @@ def picture(data: Series, *, width: int, height: int, color: bool) -> str:
         plt.theme("clear")
     plt.plot(xs, [p.balance for p in data.periods], marker="braille", color="cyan")
     plt.title(f"balance of {data.account.name} ({cur.code}) by {data.by}")
-    plt.yticks(*_ticks(min(p.balance for p in data.periods), max(p.balance for p in data.periods),
-                       cur))
-    plt.xticks(*_x_ticks(labels, width - 12))
+    balances = [p.balance for p in data.periods]
+    _axes(plt, _ticks(min(balances), max(balances), cur, zero=False), labels, width)
     parts.append(plt.build())
 
     plt.clear_figure()
@@ -224,8 +234,7 @@ def picture(data: Series, *, width: int, height: int, color: bool) -> str:
     plt.multiple_bar(xs, [ins, outs], labels=["deposits", "withdrawals"],
                      color=["green", "red"])
     plt.title("deposits (up) and withdrawals (down)")
-    plt.yticks(*_ticks(min(outs), max(ins), cur))
-    plt.xticks(*_x_ticks(labels, width - 12))
+    _axes(plt, _ticks(min(outs), max(ins), cur, zero=True), labels, width)
     parts.append(plt.build())
     text = "\n".join(parts)
     return text if color else str(plt.uncolorize(text))

@@ -8,6 +8,7 @@ import typer
 
 from ledger_cli.accounts import DEFAULT_ACCOUNT
 from ledger_cli.app import app, ledger_file
+from ledger_cli.completion import complete_account, complete_open_account, complete_ref
 from ledger_cli.dates import check_not_too_far_ahead, parse_date, parse_known_at
 from ledger_cli.errors import IntegrityFailure, InvalidValue, OutputError
 from ledger_cli.options import (
@@ -149,8 +150,14 @@ def withdraw(
 def transfer(
     ctx: typer.Context,
     amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount to move.")],
-    source: Annotated[str, typer.Option("--from", help="Account the money leaves.")],
-    target: Annotated[str, typer.Option("--to", help="Account the money goes to.")],
+    source: Annotated[
+        str,
+        typer.Option("--from", help="Account the money leaves.", autocompletion=complete_account),
+    ],
+    target: Annotated[
+        str,
+        typer.Option("--to", help="Account the money goes to.", autocompletion=complete_account),
+    ],
     memo: Memo = None,
     date_: WriteDate = None,
     as_json: AsJson = False,
@@ -173,7 +180,12 @@ def transfer(
 def void(
     ctx: typer.Context,
     ref: Annotated[
-        str, typer.Argument(metavar="REF", help="Reference of the transaction to reverse.")
+        str,
+        typer.Argument(
+            metavar="REF",
+            help="Reference of the transaction to reverse.",
+            autocompletion=complete_ref,
+        ),
     ],
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is voided.")] = None,
     date_: Annotated[
@@ -225,7 +237,12 @@ def open_(
 def close(
     ctx: typer.Context,
     name: Annotated[
-        str, typer.Argument(metavar="NAME", help="Account to close; its balance must be 0.")
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="Account to close; its balance must be 0.",
+            autocompletion=complete_open_account,
+        ),
     ],
     date_: WriteDate = None,
     as_json: AsJson = False,

@@ -101,8 +101,9 @@ def restore(
     a backup's row).
 
     \b
-    Example:
-      ledger --db restored.db restore backup.ndjson
+    Examples:
+      ledger restore backup.ndjson
+      ledger --db restored.db restore - < backup.ndjson
     """
     from ledger_cli import backup
 

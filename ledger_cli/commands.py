@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ledger_cli.accounts import DEFAULT_ACCOUNT
+from ledger_cli.errors import InvalidValue
 
 
 @dataclass(frozen=True)
@@ -182,3 +183,15 @@ def _normal_amount(text: str) -> str:
     except InvalidOperation:
         return text
     return str(value.normalize()) if value.is_finite() else text
+
+
+MAX_KEY_LENGTH = 200
+
+
+def check_key(text: str, what: str = "--id") -> str:
+    """An idempotency key: 1 to MAX_KEY_LENGTH printable characters."""
+    if not text or len(text) > MAX_KEY_LENGTH or not text.isprintable():
+        raise InvalidValue(
+            f"{what} {text!r} is not a valid key; use 1 to {MAX_KEY_LENGTH} printable characters"
+        )
+    return text

@@ -278,6 +278,7 @@ def _transfer(plan: _Plan, cmd: Transfer) -> Decision:
 
 
 def _void(plan: _Plan, cmd: Void) -> Decision:
+    _text(cmd.ref, "the reference")
     tx = plan.state.transactions.get(cmd.ref)
     if tx is None:
         raise Denied(f"no transaction '{cmd.ref}'")
@@ -329,6 +330,7 @@ def _bank_entry(plan: _Plan, cmd: ChargeFee | PayInterest) -> Decision:
 
 def _entry_accounts(plan: _Plan, ref: str, only: str | None) -> list[str]:
     """The accounts whose entries of `ref` a clear or unclear concerns."""
+    _text(ref, "the reference")
     tx = plan.state.transactions.get(ref)
     if tx is None:
         raise Denied(f"no transaction '{ref}'")

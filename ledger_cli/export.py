@@ -89,14 +89,14 @@ def check_format(text: str) -> str:
 # -- NDJSON: the event log, every column as stored ----------------------------------------------
 
 
-def backup_header(events: int, head: Row | None, known_at: datetime | None) -> dict[str, Any]:
+def backup_header(head: Row | None) -> dict[str, Any]:
+    """The first line: the format, and the last row, which restore checks the rows against
+    (so that a truncated file is refused). Nothing in it is free text: every byte counts."""
     return {
         "format": BACKUP_FORMAT,
         "version": BACKUP_VERSION,
-        "events": events,
+        "events": head.seq if head else 0,
         "head": {"seq": head.seq, "hash": head.hash} if head else None,
-        "known_at": format_recorded(known_at) if known_at else None,
-        "columns": list(COLUMNS),
     }
 
 
@@ -105,7 +105,7 @@ def write_backup(q: Queries, out: IO[str], known_at: datetime | None) -> None:
     stored: a lossless copy of the log (or of its prefix recorded by `known_at`)."""
     known = format_recorded(known_at) if known_at else None
     head = next(q.store.filtered_rows(known_at=known, newest_first=True, limit=1), None)
-    out.write(_json_line(backup_header(head.seq if head else 0, head, known_at)))
+    out.write(_json_line(backup_header(head)))
     for row in q.store.filtered_rows(known_at=known):
         out.write(_json_line(dict(zip(COLUMNS, row, strict=True))))
 
@@ -238,9 +238,8 @@ class Journal:
         entry = Entry(ref, first.row.date, first.row.type, details)
         for line in lines:
             cur = self.currencies[line.row.account]
-            status = _history_json(line, cur).get("cleared") or ""
-            entry.postings.append(Posting(line.row.account, line.row.amount, cur,
-                                          status in CLEARED))
+            cleared = line.status in CLEARED
+            entry.postings.append(Posting(line.row.account, line.row.amount, cur, cleared))
         total = sum(p.amount for p in entry.postings)
         if total:
             kind = entry.type
@@ -279,7 +278,9 @@ class Journal:
         out.write("\ndecimal-mark .\n")
         for cur in sorted({c.code: c for c in self.currencies.values()}.values(),
                           key=lambda c: c.code):
-            out.write(f"commodity {format_amount(0, cur)} {cur.code}\n")
+            # hledger wants a decimal mark in the directive, even with no decimals: `0. JPY`.
+            style = format_amount(0, cur) if cur.decimals else "0."
+            out.write(f"commodity {style} {cur.code}\n")
         for name in self.currencies:
             out.write(f"account {ASSETS}:{name}\n")
         for entry in self.entries():
@@ -289,8 +290,7 @@ class Journal:
         for counter in sorted(self.counters):
             out.write(f"account {counter}\n")
         if self.balances:
-            day = self.last_day or date.today().isoformat()
-            out.write(f"\n{day} balance assertions (ledger balance --all)\n")
+            out.write(f"\n{self.last_day} balance assertions (ledger balance --all)\n")
             for b in self.balances:
                 zero = _hledger_amount(0, b.currency)
                 assertion = _hledger_amount(b.balance, b.currency)

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from ledger_cli.chain import GENESIS, encode_details
 from ledger_cli.events import ALL_TYPES, DETAIL_KEYS, MONEY_SIGNS
 
-CHUNK = 100_000  # seqs per query: the unit of the progress bar
+CHUNK = 50_000  # seqs per query: the unit of the progress bar
 
 _DIGIT = "[0-9]"
 _RECORDED_GLOB = (
@@ -40,43 +42,39 @@ _SIGN_RULE = " ".join(
     for kind, sign in sorted(MONEY_SIGNS.items())
 )
 
-# The rows of one chunk [lo, hi] that fail a check. Window functions see one row before the
-# chunk (lo - 1) for the links; each account's balance before the chunk comes in as JSON.
-_QUERY = f"""
-SELECT seq FROM (
-    SELECT *,
-        lag(seq, 1, 0) OVER chain_order AS previous_seq,
-        lag(hash, 1, '{GENESIS}') OVER chain_order AS previous_hash,
-        lag(recorded_at, 1, '') OVER chain_order AS previous_recorded,
-        lag(balance) OVER (PARTITION BY account ORDER BY seq) AS previous_balance
-    FROM events WHERE seq BETWEEN :lo - 1 AND :hi
-    WINDOW chain_order AS (ORDER BY seq)
-)
-WHERE seq >= :lo AND (
-       seq != previous_seq + 1
-    OR prev_hash != previous_hash
-    OR recorded_at < previous_recorded
-    OR balance != coalesce(
-           previous_balance, json_extract(:carry, '$."' || account || '"'), 0) + amount
-    OR type NOT IN ({_quoted(ALL_TYPES)})
+# Per chunk of seqs [lo, hi]: the checks SQLite can make on each row alone, the links between
+# consecutive rows (a join on seq - 1: prev_hash and recorded time), and then one pass in
+# Python over narrow rows for what needs Python: the hash (SQLite's json_array builds the
+# canonical text), each account's balance chain, the date and the details.
+_ROWS = f"""
+SELECT seq FROM events
+WHERE seq BETWEEN :lo AND :hi AND (
+       type NOT IN ({_quoted(ALL_TYPES)})
     OR NOT (CASE type {_SIGN_RULE} ELSE amount = 0 END)
-    OR NOT ledger_valid_date(date)
     OR recorded_at NOT GLOB '{_RECORDED_GLOB}'
-    OR NOT ledger_valid_details(details)
-    OR hash != ledger_sha256(prev_hash || json_array(
-           seq, ref, type, account, amount, balance, date, recorded_at, details))
 )
 LIMIT 1
 """
 
-# Each account's last balance at or before a seq: what the next chunk starts from.
-_CARRY = """
-SELECT account, balance, max(seq) FROM events WHERE seq BETWEEN :lo AND :hi GROUP BY account
+_LINKS = f"""
+SELECT e.seq FROM events e LEFT JOIN events p ON p.seq = e.seq - 1
+WHERE e.seq BETWEEN :lo AND :hi
+  AND (e.prev_hash != coalesce(p.hash, '{GENESIS}')
+       OR e.recorded_at < coalesce(p.recorded_at, ''))
+LIMIT 1
 """
 
+_PYTHON = """
+SELECT account, amount, balance,
+       prev_hash || json_array(seq, ref, type, account, amount, balance, date, recorded_at,
+                               details),
+       hash, date, details
+  FROM events WHERE seq BETWEEN :lo AND :hi ORDER BY seq
+"""
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+# Canonical integers outside strings (or digit runs inside them): rows whose details differ
+# only there are equally valid, so the check of one serves them all.
+_INTEGER = re.compile(r"(?<=[:\[,])(?:-?[1-9][0-9]*|0)(?=[,}\]])")
 
 
 @lru_cache(maxsize=4096)
@@ -88,8 +86,14 @@ def _valid_date(text: str) -> bool:
     return len(text) == 10
 
 
-@lru_cache(maxsize=65536)
 def _valid_details(text: str) -> bool:
+    return _valid_details_shape(_INTEGER.sub("#", text), text)
+
+
+@lru_cache(maxsize=65536)
+def _valid_details_shape(shape: str, text: str) -> bool:
+    """Whether `text`, and so every details text of the same `shape`, is valid (the cache
+    is keyed on the shape; `text` is the first one seen)."""
     try:
         details = json.loads(text)
     except ValueError:
@@ -108,23 +112,40 @@ def log_is_clean(
 ) -> dict[str, int] | None:
     """Each account's last balance when no row of the log (seq 1 to `head`, and nothing
     beyond) fails a check; None when something does, or when this pass cannot tell."""
-    conn.create_function("ledger_sha256", 1, _sha256, deterministic=True)
-    conn.create_function("ledger_valid_date", 1, _valid_date, deterministic=True)
-    conn.create_function("ledger_valid_details", 1, _valid_details, deterministic=True)
+    factory = conn.text_factory
+    # Strict UTF-8 (in C): text that is not UTF-8 fails here, and the verifier, which reads
+    # it with surrogates, names the row.
+    conn.text_factory = str
     try:
         count, smallest = conn.execute("SELECT count(*), min(seq) FROM events").fetchone()
         if count != head or (head and smallest != 1):
-            return None
-        carry: dict[str, int] = {}
+            return None  # a gap, or rows beyond the head: the verifier says which
+        balances: dict[str, int] = {}
         for lo in range(1, head + 1, CHUNK):
-            hi = min(lo + CHUNK - 1, head)
-            params = {"lo": lo, "hi": hi, "carry": json.dumps(carry)}
-            if conn.execute(_QUERY, params).fetchone() is not None:
+            params = {"lo": lo, "hi": min(lo + CHUNK - 1, head)}
+            for query in (_ROWS, _LINKS):
+                if conn.execute(query, params).fetchone() is not None:
+                    return None
+            if not _python_checks(conn.execute(_PYTHON, params), balances):
                 return None
-            for account, balance, _ in conn.execute(_CARRY, {"lo": lo, "hi": hi}):
-                carry[account] = balance
             if progress is not None:
-                progress(hi)
+                progress(params["hi"])
     except (sqlite3.Error, UnicodeError, ValueError, TypeError):
         return None  # e.g. text that is not UTF-8: the Python verifier will say where
-    return carry
+    finally:
+        conn.text_factory = factory
+    return balances
+
+
+def _python_checks(rows: Iterable[tuple[Any, ...]], balances: dict[str, int]) -> bool:
+    sha256 = hashlib.sha256
+    for account, amount, balance, encoded, hash_, day, details in rows:
+        if (
+            balance != balances.get(account, 0) + amount
+            or sha256(encoded.encode("utf-8")).hexdigest() != hash_
+            or not _valid_date(day)
+            or not _valid_details(details)
+        ):
+            return False
+        balances[account] = balance
+    return True

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from ledger_cli.accounts import DEFAULT_ACCOUNT
-from ledger_cli.commands import Command, Deposit, Transfer, Withdraw, WriteCheck
+from ledger_cli.commands import Command, Deposit, Transfer, Withdraw, WriteCheck, check_key
 from ledger_cli.dates import check_not_too_far_ahead, latest_write_date, parse_date
 from ledger_cli.errors import InvalidValue
 
@@ -84,21 +84,20 @@ def _csv_rows(lines: Iterable[str], latest: date) -> Iterator[Row]:
         raise InvalidValue("line 1: a column is named twice")
     width = len(names)
     while True:
+        start = reader.line_num + 1  # a quoted field may span lines: report the first
         try:
             values = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            yield Row(reader.line_num, None, None, f"not valid CSV ({error})")
-            return
+            yield Row(start, None, None, f"not valid CSV ({error})")
+            continue  # the reader goes on with the next line
         if not values or values == [""]:
             continue  # a blank line
         if len(values) != width:
-            yield Row(
-                reader.line_num, None, None, f"{len(values)} fields where the header has {width}"
-            )
+            yield Row(start, None, None, f"{len(values)} fields where the header has {width}")
             continue
-        yield _row(reader.line_num, dict(zip(names, values, strict=True)), latest)
+        yield _row(start, dict(zip(names, values, strict=True)), latest)
 
 
 def _ndjson_rows(lines: Iterable[str], latest: date) -> Iterator[Row]:
@@ -140,6 +139,8 @@ def _scalar(value: object) -> bool:
 def _row(line: int, fields: dict[str, str], latest: date) -> Row:
     key = fields.get("id") or None
     try:
+        if key is not None:
+            check_key(key, "id")
         return Row(line, _command(fields, latest), key)
     except InvalidValue as error:
         return Row(line, None, key, str(error))

@@ -3,7 +3,6 @@ a progress bar on a terminal. The rows themselves are read by importer.py."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import os
 import sys
@@ -51,29 +50,33 @@ def open_lines(source: str) -> Iterator[Iterator[str]]:
             stream.close()
 
 
-def _open(source: str, name: str) -> IO[str]:
+def _open(source: str, name: str) -> IO[bytes]:
     if source == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        return sys.stdin.buffer
     try:
         if os.path.isdir(source):
             raise InvalidValue(f"cannot import {name}: it is a folder")
-        return open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        return open(source, "rb")  # noqa: SIM115
     except OSError as error:
         raise InvalidValue(f"cannot read {name}: {error.strerror or error}") from None
 
 
-def _decoded(stream: IO[str], name: str) -> Iterator[str]:
+def _decoded(stream: IO[bytes], name: str) -> Iterator[str]:
+    """The lines of `stream` as text, decoded one by one so that a byte that is not UTF-8 is
+    reported on its own line. A UTF-8 byte order mark at the start is dropped."""
     number = 0
     try:
-        for number, line in enumerate(stream, start=1):  # noqa: B007
-            yield line
+        for number, raw in enumerate(stream, start=1):  # noqa: B007
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            yield raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidValue(f"{name}: line {number + 1} is not UTF-8 text") from None
+        raise InvalidValue(f"{name}: line {number} is not UTF-8 text") from None
     except OSError as error:
         raise InvalidValue(f"cannot read {name}: {error.strerror or error}") from None
 
 
-def _size(stream: IO[str]) -> int | None:
+def _size(stream: IO[bytes]) -> int | None:
     try:
         return os.fstat(stream.fileno()).st_size
     except (OSError, ValueError):

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
+from ledger_cli.completion import complete_account
 from ledger_cli.dates import (
     check_not_too_far_ahead,
     parse_as_of,
@@ -37,14 +38,20 @@ class AmountCommand(TyperCommand):
                     next(words, None)
             elif takes_value.get(word[:2]):
                 pass  # a short option with its value attached: -asavings, -n101
+            elif word.lower() in _NOT_NUMBERS:
+                # `-inf`, `-nan`: click would read them as bundled short options.
+                raise InvalidValue(f"amount {word!r} is not a finite number")
             elif word.startswith("-") and (len(word) == 1 or word[1].isalpha() or word[1] == "-"):
                 ctx.fail(f"No such option: {name}")
         return list(super().parse_args(ctx, args))
 
 
 MONEY_COMMAND = {"ignore_unknown_options": True}
+_NOT_NUMBERS = {f"-{word}" for word in ("inf", "infinity", "nan", "snan")}
 
-Account = Annotated[str, typer.Option("--account", "-a", help="Account name.")]
+Account = Annotated[
+    str, typer.Option("--account", "-a", help="Account name.", autocompletion=complete_account)
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 AsCsv = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
 WriteDate = Annotated[
@@ -97,17 +104,10 @@ def effective_date(text: str | None) -> date:
     return today() if text is None else check_not_too_far_ahead(parse_date(text))
 
 
-MAX_KEY_LENGTH = 200
-
-
 def idempotency_key(text: str | None) -> str | None:
-    if text is None:
-        return None
-    if not text or len(text) > MAX_KEY_LENGTH or not text.isprintable():
-        raise InvalidValue(
-            f"--id {text!r} is not a valid key; use 1 to {MAX_KEY_LENGTH} printable characters"
-        )
-    return text
+    from ledger_cli.commands import check_key
+
+    return None if text is None else check_key(text)
 
 
 def whole_number(text: str | None, option: str) -> int | None:
@@ -140,6 +140,7 @@ def parse_digest(text: str) -> tuple[int, str]:
     if not (
         seq.isascii()
         and seq.isdigit()
+        and len(seq) <= 18
         and len(hash_) == 64
         and all(c in "0123456789abcdef" for c in hash_)
     ):

@@ -161,7 +161,14 @@ class Queries:
     def _marked(
         self, name: str, known: str | None, lines: Iterator[projections.RegisterLine]
     ) -> Iterator[projections.RegisterLine]:
-        """Each line with the cleared status of its entry, as known at `known`."""
+        """Each line with the cleared status of its entry, as known at `known`: from the read
+        models, line by line, when they are current and `known` is now; otherwise from the
+        account's status events recorded by then."""
+        if self._fast and self._cut(known) == self._head:
+            for line in lines:
+                status = self.store.status(line.row.ref, name)
+                yield line if not status else dataclasses.replace(line, status=status)
+            return
         statuses = self._statuses(name, known)
         for line in lines:
             status = statuses.get(line.row.ref, "")

@@ -71,6 +71,14 @@ CREATE TABLE command_keys (
 ACCOUNT_EVENTS = "type IN ('AccountOpened', 'AccountClosed')"
 ACCOUNT_EVENTS_INDEX = f"CREATE INDEX events_accounts ON events (seq) WHERE {ACCOUNT_EVENTS}"
 
+# The events that change a transaction's cleared status, per account, found without a scan.
+STATUS_EVENTS = (
+    "type IN ('StatementReconciled', 'TransactionCleared', 'TransactionUncleared')"
+)
+STATUS_EVENTS_INDEX = (
+    f"CREATE INDEX events_status ON events (account, seq) WHERE {STATUS_EVENTS}"
+)
+
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Apply pending migrations on `conn`, which must already hold a write transaction."""
@@ -93,6 +101,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             db.execute(statement)
         db.execute(COMMAND_KEYS_TABLE)
         db.execute(ACCOUNT_EVENTS_INDEX)
+        db.execute(STATUS_EVENTS_INDEX)
         readmodel.rebuild(db.conn)
 
     migrations.apply(Database(conn, execute_plugins=False))

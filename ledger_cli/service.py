@@ -140,7 +140,12 @@ class Ledger:
                     if not skip_denied:
                         raise Denied(f"line {row.line}: {error}; nothing was imported") from None
                     result.skipped.append((row.line, str(error)))
-                    if row.key is not None and fingerprint and row.key not in keys:
+                    if (
+                        row.key is not None
+                        and fingerprint
+                        and row.key not in keys
+                        and store.command_key(row.key) is None
+                    ):
                         keys[row.key] = (fingerprint, None, str(error))
                         batch.keys.append((row.key, fingerprint, None, 1, str(error)))
                     continue

@@ -27,12 +27,11 @@ from ledger_cli.connection import (
 )
 from ledger_cli.dates import format_recorded, now_utc
 from ledger_cli.errors import IntegrityFailure, NoLedger, StorageError
-from ledger_cli.events import MONEY_TYPES, STATUS_TYPES, Event, NewEvent
+from ledger_cli.events import MONEY_TYPES, Event, NewEvent
 from ledger_cli.state import State
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM events"
 _MONEY = f"type IN ({', '.join(repr(str(t)) for t in sorted(MONEY_TYPES))})"
-_STATUS = f"type IN ({', '.join(repr(str(t)) for t in sorted(STATUS_TYPES))})"
 
 
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -366,7 +365,8 @@ class Store:
         if money_only:
             clauses.append(_MONEY)
         if status_only:
-            clauses.append(_STATUS)
+            # Literal types, so that SQLite uses the partial index schema.STATUS_EVENTS_INDEX.
+            clauses.append(schema.STATUS_EVENTS)
         direction = " DESC" if newest_first else ""
         order = f"date{direction}, seq{direction}" if effective_order else f"seq{direction}"
         sql = f"{_SELECT}{_where(clauses)} ORDER BY {order}"
@@ -455,16 +455,13 @@ class Store:
                 )
             ]
 
-    def statuses(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """The cleared status of (ref, account) entries, from the read models."""
-        found: dict[tuple[str, str], str] = {}
+    def status(self, ref: str, account: str) -> str:
+        """The cleared status of one entry, from the read models."""
         with translate_errors(self.path):
-            for key in keys:
-                row = self.conn.execute(
-                    "SELECT status FROM rm_cleared WHERE ref = ? AND account = ?", key
-                ).fetchone()
-                found[key] = row[0] if row else ""
-        return found
+            row = self.conn.execute(
+                "SELECT status FROM rm_cleared WHERE ref = ? AND account = ?", (ref, account)
+            ).fetchone()
+        return str(row[0]) if row else ""
 
     def forced_rows(self) -> Iterator[Row]:
         """Events written with --force into a sealed period."""
