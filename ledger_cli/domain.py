@@ -436,7 +436,7 @@ def _reconcile_statement(plan: _Plan, cmd: ReconcileStatement) -> Decision:
     entries = [entry for entry in cmd.entries if entry.date <= cmd.date]
     cleared = sum(entry.amount for entry in entries if entry.status)
     if cleared != statement:
-        outstanding = [entry for entry in entries if not entry.status]
+        outstanding = [entry for entry in entries if not entry.status and not entry.void]
         mismatch = StatementMismatch(
             cleared, statement, outstanding, _likely_causes(account, entries, statement - cleared)
         )

@@ -183,7 +183,8 @@ class Ledger:
             entries = tuple(store.entries(account, day)) if account in state.accounts else ()
             command = commands.ReconcileStatement(account, day, balance, entries)
             outcome = _apply(store, state, command)
-        return check, outcome, [entry for entry in entries if not entry.status]
+        # A voided entry and its void cancel out, and no statement will ever show them.
+        return check, outcome, [entry for entry in entries if not entry.status and not entry.void]
 
     def statement(
         self,
