@@ -3,6 +3,7 @@ JSON, CSV or text. Both stream: rows are written as they are read."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -78,33 +79,33 @@ def history(
         else:
             output.csv(HISTORY_COLUMNS, records)
         return
-    rows = []
-    for line in lines:
-        r = _history_json(line, cur)
-        rows.append(
-            [
-                r["date"],
-                r["recorded_at"][:10],
-                r["ref"],
-                r["cleared"],
-                LABELS.get(r["type"], r["type"]),
-                "" if r["number"] is None else str(r["number"]),
-                _party(r),
-                _note(r),
-                format_amount(line.row.amount, cur, grouping=True),
-                format_amount(line.balance, cur, grouping=True),
-            ]
-        )
-    if not rows:
+    first = next(lines, None)
+    if first is None:
         output.line(f"No entries in {account.name}.")
         return
     output.table(
         ["date", "recorded", "ref", "clr", "type", "no.", "payee", "memo", "amount", "balance"],
-        rows,
+        (_history_cells(line, cur) for line in itertools.chain([first], lines)),
         right=[5, 8, 9],
         wrap=[6, 7],
         title=f"Register of {account.name} ({cur.code})",
     )
+
+
+def _history_cells(line: RegisterLine, cur: Currency) -> list[str]:
+    r = _history_json(line, cur)
+    return [
+        r["date"],
+        r["recorded_at"][:10],
+        r["ref"],
+        r["cleared"],
+        LABELS.get(r["type"], r["type"]),
+        "" if r["number"] is None else str(r["number"]),
+        _party(r),
+        _note(r),
+        format_amount(line.row.amount, cur, grouping=True),
+        format_amount(line.balance, cur, grouping=True),
+    ]
 
 
 def _party(record: Mapping[str, Any]) -> str:

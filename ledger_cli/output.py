@@ -9,6 +9,7 @@ when a table is drawn on a terminal.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
 _CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
+_WIDTH_SAMPLE = 1_000  # rows a plain-text table measures before it streams
 
 
 @dataclass
@@ -78,17 +80,20 @@ class Output:
     ) -> None:
         """A table: rich on a terminal, aligned plain text otherwise. Only the `wrap`
         columns (free text) may wrap on a narrow terminal; amounts, dates, references and
-        hashes are always shown whole."""
-        cells = [[clean(cell) for cell in row] for row in rows]
+        hashes are always shown whole. Plain text streams: the column widths come from the
+        first rows, and a longer cell later only pushes its line out, so memory stays flat
+        however many rows there are."""
+        cleaned = ([clean(cell) for cell in row] for row in rows)
         if self.terminal:
-            self._rich_table(headers, cells, right, wrap, title)
+            self._rich_table(headers, list(cleaned), right, wrap, title)
             return
         if title:
             self.line(title)
+        first = list(itertools.islice(cleaned, _WIDTH_SAMPLE))
         widths = [len(h) for h in headers]
-        for row in cells:
+        for row in first:
             widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-        for row in [list(headers), *cells]:
+        for row in itertools.chain([list(headers)], first, cleaned):
             padded = [
                 cell.rjust(width) if i in right else cell.ljust(width)
                 for i, (cell, width) in enumerate(zip(row, widths, strict=True))
