@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from ledger_cli.chain import GENESIS, encode_details
@@ -108,25 +112,84 @@ def _valid_details_shape(shape: str, text: str) -> bool:
 
 
 def log_is_clean(
-    conn: sqlite3.Connection, head: int, progress: Callable[[int], None] | None = None
+    conn: sqlite3.Connection,
+    head: int,
+    progress: Callable[[int], None] | None = None,
+    path: str | None = None,
 ) -> dict[str, int] | None:
     """Each account's last balance when no row of the log (seq 1 to `head`, and nothing
-    beyond) fails a check; None when something does, or when this pass cannot tell."""
+    beyond) fails a check; None when something does, or when this pass cannot tell.
+
+    A long log of a file at `path` is checked in parallel, one contiguous range of seqs per
+    CPU, each in its own process with its own connection (the rows up to `head` of an
+    append-only log do not change); the ranges are then joined by their balances."""
+    try:
+        count, smallest = conn.execute("SELECT count(*), min(seq) FROM events").fetchone()
+    except sqlite3.Error:
+        return None
+    if count != head or (head and smallest != 1):
+        return None  # a gap, or rows beyond the head: the verifier says which
+    workers = min(os.cpu_count() or 1, _MAX_WORKERS)
+    if path is None or workers < 2 or head < _PARALLEL_FROM:
+        found = _check_range(conn, 1, head, progress)
+        return None if found is None else found[1]
+    size = -(-head // workers)
+    ranges = [(path, lo, min(lo + size - 1, head)) for lo in range(1, head + 1, size)]
+    try:
+        with ProcessPoolExecutor(len(ranges)) as pool:
+            results = list(pool.map(_check_file_range, ranges))
+    except (OSError, BrokenProcessPool):
+        found = _check_range(conn, 1, head, progress)
+        return None if found is None else found[1]
+    balances: dict[str, int] = {}
+    for result in results:
+        if result is None:
+            return None
+        before, after = result
+        if any(balances.get(account, 0) != value for account, value in before.items()):
+            return None  # an account's balance chain breaks where two ranges meet
+        balances.update(after)
+    if progress is not None:
+        progress(head)
+    return balances
+
+
+_PARALLEL_FROM = 200_000  # below this, starting processes costs more than it saves
+_MAX_WORKERS = 8
+
+Ranged = tuple[dict[str, int], dict[str, int]]
+
+
+def _check_file_range(job: tuple[str, int, int]) -> Ranged | None:
+    path, lo, hi = job
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return _check_range(conn, lo, hi, None)
+    finally:
+        conn.close()
+
+
+def _check_range(
+    conn: sqlite3.Connection, first: int, last: int, progress: Callable[[int], None] | None
+) -> Ranged | None:
+    """(each account's balance before `first`, as its first row in the range implies; each
+    account's balance after `last`) when no row of [first, last] fails a check, else None."""
     factory = conn.text_factory
     # Strict UTF-8 (in C): text that is not UTF-8 fails here, and the verifier, which reads
     # it with surrogates, names the row.
     conn.text_factory = str
+    before: dict[str, int] = {}
+    balances: dict[str, int] = {}
     try:
-        count, smallest = conn.execute("SELECT count(*), min(seq) FROM events").fetchone()
-        if count != head or (head and smallest != 1):
-            return None  # a gap, or rows beyond the head: the verifier says which
-        balances: dict[str, int] = {}
-        for lo in range(1, head + 1, CHUNK):
-            params = {"lo": lo, "hi": min(lo + CHUNK - 1, head)}
+        for lo in range(first, last + 1, CHUNK):
+            params = {"lo": lo, "hi": min(lo + CHUNK - 1, last)}
             for query in (_ROWS, _LINKS):
                 if conn.execute(query, params).fetchone() is not None:
                     return None
-            if not _python_checks(conn.execute(_PYTHON, params), balances):
+            if not _python_checks(conn.execute(_PYTHON, params), before, balances):
                 return None
             if progress is not None:
                 progress(params["hi"])
@@ -134,15 +197,21 @@ def log_is_clean(
         return None  # e.g. text that is not UTF-8: the Python verifier will say where
     finally:
         conn.text_factory = factory
-    return balances
+    return before, balances
 
 
-def _python_checks(rows: Iterable[tuple[Any, ...]], balances: dict[str, int]) -> bool:
+def _python_checks(
+    rows: Iterable[tuple[Any, ...]], before: dict[str, int], balances: dict[str, int]
+) -> bool:
     sha256 = hashlib.sha256
     for account, amount, balance, encoded, hash_, day, details in rows:
+        previous = balances.get(account)
+        if previous is None:
+            before[account] = balance - amount  # checked where the ranges are joined
+        elif balance != previous + amount:
+            return False
         if (
-            balance != balances.get(account, 0) + amount
-            or sha256(encoded.encode("utf-8")).hexdigest() != hash_
+            sha256(encoded.encode("utf-8")).hexdigest() != hash_
             or not _valid_date(day)
             or not _valid_details(details)
         ):

@@ -284,7 +284,11 @@ class Queries:
         it when the log is intact; otherwise the Python verifier finds what is wrong."""
         strict = self.store.is_strict()
         seq, hash_, _ = self.store.head()
-        balances = fastcheck.log_is_clean(self.store.conn, seq, progress) if strict else None
+        balances = (
+            fastcheck.log_is_clean(self.store.conn, seq, progress, str(self.store.path))
+            if strict
+            else None
+        )
         if balances is not None:
             verifier = chain.Verifier.passed(seq, seq, hash_, balances)
         else:
