@@ -89,7 +89,7 @@ class Ledger:
                         return earlier
                 state = store.load_state()
                 try:
-                    decision = decide(state, command)
+                    outcome = _apply(store, state, command)
                 except (Denied, InvalidValue) as error:
                     if key is None:
                         raise
@@ -98,17 +98,11 @@ class Ledger:
                     )
                     denial = error
                 else:
-                    events = store.append(decision.events)
-                    changes = readmodel.Changes()
-                    for event in events:
-                        evolve(state, event)
-                        changes.add(event)
-                    store.save_state(state, changes)
                     if key is not None:
-                        store.remember_key(key, fingerprint, ref=decision.ref)
+                        store.remember_key(key, fingerprint, ref=outcome.ref)
         if denial is not None:
             raise denial
-        return _outcome(command, decision.ref, events, state, decision.warnings)
+        return outcome
 
     def import_rows(self, rows: Iterable[importer.Row], *, skip_denied: bool) -> Imported:
         """Decide and append every row of an import file, in order, in one transaction: each
