@@ -47,12 +47,11 @@ class Output:
     def json_lines(self, values: Iterable[Mapping[str, Any]]) -> None:
         """A JSON array written element by element, so long outputs stream."""
         first = True
-        self.out.write("[")
-        for value in values:
-            self.out.write("\n  " if first else ",\n  ")
+        for value in values:  # "[" once the first row is read: a failure before it prints none
+            self.out.write("[\n  " if first else ",\n  ")
             self.out.write(_json_text(value))
             first = False
-        self.out.write("\n]\n" if not first else "]\n")
+        self.out.write("[]\n" if first else "\n]\n")
 
     def csv(self, columns: Sequence[str], values: Iterable[Mapping[str, Any]]) -> None:
         writer = csv.DictWriter(self.out, fieldnames=list(columns), lineterminator="\n")
