@@ -21,9 +21,13 @@ from pathlib import Path
 
 
 def measure(args: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
-    """Median wall time (ms) and the largest peak RSS (MiB) of `runs` runs of `args`."""
+    """Median wall time (ms) and the largest peak RSS (MiB) of `runs` runs of `args`, after
+    one run not counted. Python may write its bytecode cache, as on a user's machine (some
+    sandboxes set PYTHONDONTWRITEBYTECODE, which makes every start compile the sources)."""
+    env = {key: value for key, value in env.items() if key != "PYTHONDONTWRITEBYTECODE"}
     times = []
     peak_kib = 0
+    subprocess.run(args, env=env, capture_output=True)
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

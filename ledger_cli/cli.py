@@ -1,6 +1,8 @@
 """The commands: each parses its options, builds a command or query, makes one service call
 and renders the answer. The application and its error handling are in app.py."""
 
+import os
+import sys
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Annotated
 
@@ -754,7 +756,32 @@ def _fail_if_broken(result: "Reconciliation") -> None:
 
 def main() -> None:
     """The console script."""
+    _only_the_invoked_command(sys.argv[1:])
     app()
+
+
+def _only_the_invoked_command(args: list[str]) -> None:
+    """Keep only the command the arguments name: typer builds every registered command at
+    start-up, which costs more than running a query. `ledger --help`, an unknown command and
+    shell completion still see them all."""
+    if any(name.startswith("_LEDGER_COMPLETE") for name in os.environ):
+        return
+    words = iter(args)
+    wanted = None
+    for word in words:
+        if word == "--db":
+            next(words, None)
+        elif not word.startswith("-"):
+            wanted = word
+            break
+    commands = app.registered_commands
+    chosen = [info for info in commands if _name(info) == wanted]
+    if chosen:
+        app.registered_commands = chosen
+
+
+def _name(info: typer.models.CommandInfo) -> str:
+    return info.name or (info.callback.__name__ if info.callback else "").replace("_", "-")
 
 
 # The commands of issue 7 (export, restore, chart) register themselves on import.

@@ -19,8 +19,6 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -133,6 +131,9 @@ def log_is_clean(
     if path is None or workers < 2 or head < _PARALLEL_FROM:
         found = _check_range(conn, 1, head, progress)
         return None if found is None else found[1]
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     size = -(-head // workers)
     ranges = [(path, lo, min(lo + size - 1, head)) for lo in range(1, head + 1, size)]
     try:

@@ -13,10 +13,10 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ledger_cli import readmodel, schema
+from ledger_cli import schema
 from ledger_cli.chain import COLUMNS, GENESIS, Row, encode_details, link_hash
-from ledger_cli.commands import Entry
 from ledger_cli.connection import (
     connect,
     connect_for_query,
@@ -27,8 +27,14 @@ from ledger_cli.connection import (
 )
 from ledger_cli.dates import format_recorded, now_utc
 from ledger_cli.errors import IntegrityFailure, NoLedger, StorageError
-from ledger_cli.events import MONEY_TYPES, Event, NewEvent
-from ledger_cli.state import State
+from ledger_cli.events import MONEY_TYPES
+
+if TYPE_CHECKING:
+    # The write side's modules load only when a command writes: a query needs none of them.
+    from ledger_cli import readmodel
+    from ledger_cli.commands import Entry
+    from ledger_cli.events import Event, NewEvent
+    from ledger_cli.state import State
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM events"
 _MONEY = f"type IN ({', '.join(repr(str(t)) for t in sorted(MONEY_TYPES))})"
@@ -47,6 +53,8 @@ class Chain:
         self.recorded_at = recorded_at
 
     def link(self, new_events: Iterable[NewEvent]) -> tuple[list[Row], list[Event]]:
+        from ledger_cli.events import Event
+
         rows: list[Row] = []
         events: list[Event] = []
         for new in new_events:
@@ -75,6 +83,8 @@ class Chain:
 
 
 def row_to_event(row: Row) -> Event:
+    from ledger_cli.events import Event
+
     return Event(
         seq=row.seq,
         ref=row.ref,
@@ -263,6 +273,8 @@ class Store:
         transaction. Read models that do not describe the head (a file from an older version,
         or tables emptied by hand) are first rebuilt from the log. The head event's own hash
         is checked, since the new events chain from it."""
+        from ledger_cli import readmodel
+
         seq, hash_, _ = self.head()
         with translate_errors(self.path):
             if seq:
@@ -278,17 +290,26 @@ class Store:
 
     def save_state(self, state: State, changes: readmodel.Changes) -> None:
         """Bring the read models up to the events in `changes`, folded into `state`."""
+        from ledger_cli import readmodel
+
         with translate_errors(self.path):
             readmodel.save(self.conn, state, changes)
 
     def rebuild_read_models(self) -> None:
+        from ledger_cli import readmodel
+
         with translate_errors(self.path):
             readmodel.rebuild(self.conn)
 
     def read_models_current(self) -> bool:
+        """Whether the read models describe exactly this log (see readmodel.py)."""
         seq, hash_, _ = self.head()
         with translate_errors(self.path):
-            return readmodel.is_current(self.conn, (seq, hash_))
+            try:
+                found = self.conn.execute("SELECT seq, hash FROM rm_position").fetchone()
+            except sqlite3.OperationalError:
+                return False  # a file from before read models
+        return found is not None and (found[0], found[1]) == (seq, hash_)
 
     def ref_events(self, ref: str) -> list[Event]:
         """The events of one transaction, in seq order."""
@@ -432,6 +453,8 @@ class Store:
         """The account's money-moving entries effective by `through`, in register order, with
         their cleared status and whether they are a void or voided (from the read models,
         which must be current)."""
+        from ledger_cli.commands import Entry
+
         clauses = ["e.account = ?", f"e.{_MONEY}"]
         params: list[object] = [account]
         if through is not None:
