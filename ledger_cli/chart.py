@@ -192,7 +192,7 @@ def _axes(
     plt: Any, yticks: tuple[list[int], list[str]], labels: Sequence[str], width: int
 ) -> None:
     """The same frame for both plots: periods 1..n on x, round amounts on y."""
-    plt.xlim(0.5, len(labels) + 0.5)
+    plt.xlim(0, len(labels) + 1)
     plt.ylim(yticks[0][0], yticks[0][-1])
     plt.yticks(*yticks)
     plt.xticks(*_x_ticks(labels, width - 12))

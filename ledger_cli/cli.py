@@ -311,7 +311,10 @@ def interest(
 
 
 Refs = Annotated[
-    list[str], typer.Argument(metavar="REF...", help="References of the transactions.")
+    list[str],
+    typer.Argument(
+        metavar="REF...", help="References of the transactions.", autocompletion=complete_ref
+    ),
 ]
 OneAccount = Annotated[
     str | None,

@@ -131,7 +131,11 @@ def chart(
     account: Account = DEFAULT_ACCOUNT,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="First day shown (default: the day the account opened)."),
+        typer.Option(
+            "--since",
+            help="First day shown (default: the day the account opened).",
+            metavar="DAY",
+        ),
     ] = None,
     as_of: AsOf = None,
     known_at: KnownAt = None,

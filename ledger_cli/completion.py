@@ -30,7 +30,7 @@ def _ledger_path(ctx: typer.Context) -> Path:
         return Path(db).expanduser()
     from platformdirs import user_data_path
 
-    return user_data_path("ledger", appauthor=False) / "ledger.db"
+    return user_data_path("ledger", appauthor=False).joinpath("ledger.db")
 
 
 def _accounts(ctx: typer.Context, incomplete: str, *, open_only: bool) -> list[tuple[str, str]]:
