@@ -112,7 +112,7 @@ def bench_size(events: int, runs: int, folder: Path, ledger: str) -> None:
         if not path.exists():
             journal(data, path)
         median, peak = measure([tool, "-f", str(path), "balance", "-e", end], env, runs)
-        ratio = f"   {median / ours:,.0f}x ours" if ours else ""
+        ratio = f"   {median / ours:,.1f}x ours" if ours else ""
         print(f"{tool + ' balance -e ' + end:55} {median:8.1f}ms {peak:9.1f}{ratio}")
 
 
