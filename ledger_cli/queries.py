@@ -4,6 +4,7 @@ digest). Nothing here writes, and nothing here imports the write side (commands,
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -213,20 +214,17 @@ class Queries:
                 account=name, as_of=as_of, known_at=known, money_only=True, effective_order=True
             )
             return projections.register(rows, since=since, limit=limit)
-        seqs = (1, self._cut(known))
+        register = functools.partial(
+            self.store.filtered_rows,
+            account=name,
+            as_of=as_of,
+            since=since,
+            seqs=(1, self._cut(known)),
+            money_only=True,
+            effective_order=True,
+        )
         if limit is not None:
-            newest = list(
-                self.store.filtered_rows(
-                    account=name,
-                    as_of=as_of,
-                    since=since,
-                    seqs=seqs,
-                    money_only=True,
-                    effective_order=True,
-                    newest_first=True,
-                    limit=limit,
-                )
-            )
+            newest = list(register(newest_first=True, limit=limit))
             if not newest:
                 return iter(())
             opening = self._sum(name, as_of, known) - sum(row.amount for row in newest)
@@ -234,14 +232,7 @@ class Queries:
         opening = 0
         if since is not None:
             opening = self._sum(name, since - timedelta(days=1), known) if since > date.min else 0
-        rows = self.store.filtered_rows(
-            account=name,
-            as_of=as_of,
-            since=since,
-            seqs=seqs,
-            money_only=True,
-            effective_order=True,
-        )
+        rows = register()
         return projections.register(rows, opening=opening)
 
     def diff(
