@@ -148,7 +148,8 @@ def _row(
         if amount == 0:
             raise InvalidValue("the amount is zero")
         number_text = cell("number").lstrip("#")
-        number = int(number_text) if number_text.isdigit() and len(number_text) <= 18 else None
+        plain = number_text.isascii() and number_text.isdigit() and len(number_text) <= 18
+        number = int(number_text) if plain else None
         if number == 0:
             number = None
     except InvalidValue as error:

@@ -731,10 +731,16 @@ def _reconcile_statement(
     ctx: typer.Context, account: str, day: str, balance: str, as_json: bool
 ) -> None:
     from ledger_cli import render
+    from ledger_cli.dates import today
     from ledger_cli.domain import StatementDoesNotMatch
     from ledger_cli.service import Ledger
 
     on = parse_date(day, "--statement-date")
+    if on > today():
+        # A statement covers days that are over; a future date would seal them in advance.
+        raise InvalidValue(
+            f"--statement-date {day!r} is in the future; a statement ends today at the latest"
+        )
     try:
         ledger = Ledger(ledger_file(ctx).path)
         check, outcome, outstanding = ledger.reconcile_statement(account, on, balance)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -143,7 +144,7 @@ class Entry:
     number: int | None
     payee: str | None
     status: str
-    void: bool = False  # a void, or voided: no statement row matches it
+    void: bool = False  # cancels out with its void before the bank had it: matches no row
 
 
 Command = (
@@ -177,12 +178,18 @@ _AMOUNT_FIELDS = frozenset({"amount", "overdraft_limit"})
 
 
 def _normal_amount(text: str) -> str:
+    """Plain amounts by value (`100`, `100.00`, `$1,00.0`); anything else (`1e2`, which the
+    decider refuses) as typed."""
     cleaned = text.strip().removeprefix("$").replace(",", "")
+    if not _PLAIN_AMOUNT.fullmatch(cleaned):
+        return text
     try:
-        value = Decimal(cleaned)
+        return str(Decimal(cleaned).normalize())
     except InvalidOperation:
         return text
-    return str(value.normalize()) if value.is_finite() else text
+
+
+_PLAIN_AMOUNT = re.compile(r"[0-9]*\.?[0-9]*", re.ASCII)
 
 
 MAX_KEY_LENGTH = 200

@@ -121,8 +121,7 @@ def log_is_clean(
         return None  # a gap, or rows beyond the head: the verifier says which
     workers = min(os.cpu_count() or 1, _MAX_WORKERS)
     if path is None or workers < 2 or head < _PARALLEL_FROM:
-        found = _check_range(conn, 1, head, progress)
-        return None if found is None else found[1]
+        return _from_zero(_check_range(conn, 1, head, progress))
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -132,8 +131,7 @@ def log_is_clean(
         with ProcessPoolExecutor(len(ranges)) as pool:
             results = list(pool.map(_check_file_range, ranges))
     except (OSError, BrokenProcessPool):
-        found = _check_range(conn, 1, head, progress)
-        return None if found is None else found[1]
+        return _from_zero(_check_range(conn, 1, head, progress))
     balances: dict[str, int] = {}
     for result in results:
         if result is None:
@@ -145,6 +143,13 @@ def log_is_clean(
     if progress is not None:
         progress(head)
     return balances
+
+
+def _from_zero(found: Ranged | None) -> dict[str, int] | None:
+    """The balances after the whole log, when every account's chain starts at 0."""
+    if found is None or any(value != 0 for value in found[0].values()):
+        return None
+    return found[1]
 
 
 _PARALLEL_FROM = 200_000  # below this, starting processes costs more than it saves

@@ -451,8 +451,10 @@ class Store:
 
     def entries(self, account: str, through: date | None = None) -> list[Entry]:
         """The account's money-moving entries effective by `through`, in register order, with
-        their cleared status and whether they are a void or voided (from the read models,
-        which must be current)."""
+        their cleared status, and `void` when the entry and its void (or the entry it voids)
+        cancel out before the bank ever had them: a voided entry never cleared, or the void of
+        one (from the read models, which must be current). The void of a cleared entry is a
+        reversal the bank shows, and is not `void`."""
         from ledger_cli.commands import Entry
 
         clauses = ["e.account = ?", f"e.{_MONEY}"]
@@ -463,10 +465,13 @@ class Store:
         sql = f"""
             SELECT e.seq, e.ref, e.type, e.date, e.amount,
                    json_extract(e.details, '$.number'), json_extract(e.details, '$.payee'),
-                   coalesce(c.status, ''), t.voids IS NOT NULL OR t.voided_by IS NOT NULL
+                   coalesce(c.status, ''),
+                   (t.voided_by IS NOT NULL AND coalesce(c.status, '') = '')
+                   OR (t.voids IS NOT NULL AND coalesce(o.status, '') = '')
               FROM events e
               LEFT JOIN rm_cleared c ON c.ref = e.ref AND c.account = e.account
               LEFT JOIN rm_transactions t ON t.ref = e.ref
+              LEFT JOIN rm_cleared o ON o.ref = t.voids AND o.account = e.account
              WHERE {' AND '.join(clauses)}
              ORDER BY e.date, e.seq"""
         with translate_errors(self.path):
