@@ -429,18 +429,26 @@ def statement(
 
     days = whole_number(window, "--window") if window.strip() != "0" else 0
     columns = bankcsv.Columns(
-        date_column, amount_column, debit_column, credit_column, description_column,
-        number_column, negate, date_format,
+        date_column,
+        amount_column,
+        debit_column,
+        credit_column,
+        description_column,
+        number_column,
+        negate,
+        date_format,
     )
-    with open_lines(source) as lines:
-        result = Ledger(ledger_file(ctx).path).statement(
-            account,
-            lambda cur: bankcsv.read_statement(lines, account, cur, columns),
-            window=days or 0,
-            add=not no_add,
-            dry_run=dry_run,
-            today=today(),
-        )
+    with open_lines(source) as stream:
+        # Read before the ledger is locked: a slow pipe must not hold other writers up.
+        lines = list(stream)
+    result = Ledger(ledger_file(ctx).path).statement(
+        account,
+        lambda cur: bankcsv.read_statement(lines, account, cur, columns),
+        window=days or 0,
+        add=not no_add,
+        dry_run=dry_run,
+        today=today(),
+    )
     render.statement(Output(), result, as_json=as_json)
 
 
@@ -516,9 +524,7 @@ def balance(
     with _read(ctx) as q:
         if cleared:
             items = (
-                q.cleared_balances(day, known)
-                if all_
-                else [q.cleared_balance(account, day, known)]
+                q.cleared_balances(day, known) if all_ else [q.cleared_balance(account, day, known)]
             )
         else:
             items = q.balances(day, known) if all_ else [q.balance(account, day, known)]

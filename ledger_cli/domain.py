@@ -350,6 +350,12 @@ def _clear(plan: _Plan, cmd: Clear) -> Decision:
         raise InvalidValue("give at least one reference to clear")
     fingerprints = cmd.fingerprints or (None,) * len(cmd.refs)
     for ref, fingerprint in zip(cmd.refs, fingerprints, strict=True):
+        tx_date = plan.state.transactions[ref].date if ref in plan.state.transactions else None
+        if tx_date is not None and cmd.date < tx_date:
+            raise Denied(
+                f"{ref} is dated {tx_date.isoformat()}; the bank cannot have had it on "
+                f"{cmd.date.isoformat()}"
+            )
         for name in _entry_accounts(plan, ref, cmd.account):
             status = plan.status(ref, name)
             if status:
