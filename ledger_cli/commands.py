@@ -50,6 +50,7 @@ class WriteCheck:
     payee: str | None = None
     memo: str | None = None
     force: bool = False
+    from_bank: bool = False  # a row of the bank's statement: it happened, whatever the limit
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Withdraw:
     account: str = DEFAULT_ACCOUNT
     memo: str | None = None
     force: bool = False
+    from_bank: bool = False  # a row of the bank's statement: it happened, whatever the limit
 
 
 @dataclass(frozen=True)

@@ -141,9 +141,19 @@ class _Plan:
             clean["forced"] = 1
         self.events.append(NewEvent(self.ref, kind, account.name, amount, balance, on, clean))
 
-    def debit_allowed(self, account: AccountState, amount: int, what: str) -> None:
+    def debit_allowed(
+        self, account: AccountState, amount: int, what: str, *, from_bank: bool = False
+    ) -> None:
+        """Deny a debit the user starts beyond balance + overdraft limit. One the bank's
+        statement already shows (`from_bank`) happened: it is recorded, with a warning."""
         available = self.balance(account) + account.overdraft_limit
-        if amount > available:
+        if amount > available and from_bank:
+            self.warnings.append(
+                f"{what} of {account.money(amount)} from the bank's statement takes "
+                f"{account.name} below its overdraft limit of "
+                f"{account.money(account.overdraft_limit)}"
+            )
+        elif amount > available:
             raise Denied(
                 f"insufficient funds in {account.name} for {what} of {account.money(amount)}: "
                 f"balance {account.money(self.balance(account))}, overdraft limit "
@@ -234,7 +244,7 @@ def _check(plan: _Plan, cmd: WriteCheck) -> Decision:
         used := plan.state.checks.get((account.name, number))
     ):
         raise Denied(f"check number {number} is already used in {account.name} (ref {used})")
-    plan.debit_allowed(account, amount, f"check {number}")
+    plan.debit_allowed(account, amount, f"check {number}", from_bank=cmd.from_bank)
     plan.add(
         EventType.CHECK_WRITTEN,
         account,
@@ -248,7 +258,7 @@ def _check(plan: _Plan, cmd: WriteCheck) -> Decision:
 def _withdraw(plan: _Plan, cmd: Withdraw) -> Decision:
     account = plan.account(cmd.account, on=cmd.date, auto_open=True)
     amount = parse_amount(cmd.amount, account.currency)
-    plan.debit_allowed(account, amount, "a withdrawal")
+    plan.debit_allowed(account, amount, "a withdrawal", from_bank=cmd.from_bank)
     plan.add(
         EventType.CASH_WITHDRAWN, account, -amount, cmd.date, {"memo": _text(cmd.memo, "memo")}
     )

@@ -384,6 +384,8 @@ def statement(output: Output, result: Statement, *, as_json: bool) -> None:
     cur = result.currency
     records = []
     for item in result.rows:
+        for warning in item.outcome.warnings if item.outcome else []:
+            output.warn(warning)
         row = item.row
         record: dict[str, Any] = {
             "line": row.line,

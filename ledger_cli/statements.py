@@ -61,10 +61,10 @@ def command_for(row: StatementRow, account: str, cur: Currency) -> Command:
             return PayInterest(amount, row.date, account, payee)
         return Deposit(amount, row.date, account, payee)
     if row.number is not None:
-        return WriteCheck(amount, row.date, account, row.number, payee)
+        return WriteCheck(amount, row.date, account, row.number, payee, from_bank=True)
     if _FEE.search(row.description):
         return ChargeFee(amount, row.date, account, payee)
-    return Withdraw(amount, row.date, account, row.description or None)
+    return Withdraw(amount, row.date, account, row.description or None, from_bank=True)
 
 
 def _amount(minor: int, cur: Currency) -> str:

@@ -843,3 +843,24 @@ def test_bank_csv_variants(run_ledger: Run, tmp_path: Path) -> None:
     assert [(r["ref"], r["cleared"]) for r in history(run_ledger)] == [
         ("T1", ""), (coffee["ref"], "c")
     ]
+
+
+def test_a_withdrawal_only_the_bank_shows_is_added_even_past_the_overdraft_limit(
+    run_ledger: Run, tmp_path: Path
+) -> None:
+    """The bank already paid it: the row is recorded (with a warning), not denied."""
+    ok(run_ledger, "deposit", "50", "--date", "2026-03-01")
+    statement = tmp_path / "bank.csv"
+    statement.write_text(
+        "Date,Description,Amount\n2026-03-01,DEPOSIT,50.00\n2026-03-03,CARD PAYMENT,-80.00\n",
+        encoding="utf-8",
+    )
+    result = run_ledger("statement", str(statement), "-a", "checking", "--json")
+    assert result.returncode == 0, result.stderr
+    decisions = [row["decision"] for row in json.loads(result.stdout)["rows"]]
+    assert decisions == ["matched", "added"]
+    assert "below its overdraft limit" in result.stderr
+    balance = json.loads(run_ledger("balance", "--json").stdout)["balance"]
+    assert balance == "-30.00"
+    # A withdrawal the user starts is still held to the limit.
+    assert run_ledger("withdraw", "1").returncode == 1
