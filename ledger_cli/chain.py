@@ -189,14 +189,23 @@ def _format_problems(row: Row) -> Iterator[tuple[str, str]]:
         yield "format", f"date {row.date!r} is not a YYYY-MM-DD date"
     if not _RECORDED.fullmatch(row.recorded_at):
         yield "format", f"recorded_at {row.recorded_at!r} is not in the stored UTC form"
+    problem = details_problem(row.details)
+    if problem is not None:
+        yield "format", problem
+
+
+def details_problem(text: str) -> str | None:
+    """What is wrong with a stored details text, or None: it must be the canonical JSON of an
+    object whose keys and value types are those of DETAIL_KEYS."""
     try:
-        details = json.loads(row.details)
+        details = json.loads(text)
     except ValueError:
         details = None
-    if not isinstance(details, dict) or row.details != encode_details(details):
-        yield "format", "details are not a canonical JSON object"
-    elif any(
+    if not isinstance(details, dict) or text != encode_details(details):
+        return "details are not a canonical JSON object"
+    if any(
         key not in DETAIL_KEYS or type(value) is not DETAIL_KEYS[key]
         for key, value in details.items()
     ):
-        yield "format", "details hold an unknown key or a value of the wrong type"
+        return "details hold an unknown key or a value of the wrong type"
+    return None

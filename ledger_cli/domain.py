@@ -338,8 +338,8 @@ def _bank_entry(plan: _Plan, cmd: ChargeFee | PayInterest) -> Decision:
     return plan.decision()
 
 
-def _entry_accounts(plan: _Plan, ref: str, only: str | None) -> list[str]:
-    """The accounts whose entries of `ref` a clear or unclear concerns."""
+def _entry_accounts(plan: _Plan, ref: str, only: str | None) -> tuple[date, list[str]]:
+    """The date of `ref`, and the accounts whose entries of it a clear or unclear concerns."""
     _text(ref, "the reference")
     tx = plan.state.transactions.get(ref)
     if tx is None:
@@ -351,8 +351,8 @@ def _entry_accounts(plan: _Plan, ref: str, only: str | None) -> list[str]:
         check_account_name(only)
         if only not in names:
             raise Denied(f"{ref} has no entry in {only} (it has: {', '.join(names)})")
-        return [only]
-    return names
+        return tx.date, [only]
+    return tx.date, names
 
 
 def _clear(plan: _Plan, cmd: Clear) -> Decision:
@@ -360,18 +360,18 @@ def _clear(plan: _Plan, cmd: Clear) -> Decision:
         raise InvalidValue("give at least one reference to clear")
     fingerprints = cmd.fingerprints or (None,) * len(cmd.refs)
     for ref, fingerprint in zip(cmd.refs, fingerprints, strict=True):
-        tx_date = plan.state.transactions[ref].date if ref in plan.state.transactions else None
-        if tx_date is not None and cmd.date < tx_date:
+        tx_date, names = _entry_accounts(plan, ref, cmd.account)
+        if cmd.date < tx_date:
             raise Denied(
                 f"{ref} is dated {tx_date.isoformat()}; the bank cannot have had it on "
                 f"{cmd.date.isoformat()}"
             )
-        for name in _entry_accounts(plan, ref, cmd.account):
+        for name in names:
             status = plan.status(ref, name)
             if status:
                 what = "reconciled" if status == "R" else "cleared"
                 raise Denied(f"{ref} is already {what} in {name}")
-            account = plan.account(name, on=max(cmd.date, plan.state.accounts[name].opened_on))
+            account = plan.account(name, on=cmd.date)  # on or after the entry, so the opening
             plan.add(
                 EventType.TRANSACTION_CLEARED,
                 account,
@@ -387,7 +387,7 @@ def _unclear(plan: _Plan, cmd: Unclear) -> Decision:
     if not cmd.refs:
         raise InvalidValue("give at least one reference to unclear")
     for ref in cmd.refs:
-        for name in _entry_accounts(plan, ref, cmd.account):
+        for name in _entry_accounts(plan, ref, cmd.account)[1]:
             status = plan.status(ref, name)
             if not status:
                 raise Denied(f"{ref} is not cleared in {name}")

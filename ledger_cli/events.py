@@ -60,6 +60,19 @@ DETAIL_KEYS: Mapping[str, type] = {
     "forced": int,  # 1: written with --force into a period sealed by a statement
 }
 
+def status_changes(kind: str, details: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The (ref, status) pairs an event sets on its account's entries: "c" for the ref a
+    TransactionCleared clears, "" for the one a TransactionUncleared unclears, "R" for each
+    ref (comma-separated) a StatementReconciled covers; none for any other event."""
+    if kind == EventType.TRANSACTION_CLEARED:
+        return [(str(details.get("clears")), "c")]
+    if kind == EventType.TRANSACTION_UNCLEARED:
+        return [(str(details.get("unclears")), "")]
+    if kind == EventType.STATEMENT_RECONCILED:
+        return [(ref, "R") for ref in str(details.get("refs", "")).split(",") if ref]
+    return []
+
+
 # Events that change the cleared status of a transaction's entry in one account.
 STATUS_TYPES = frozenset(
     {

@@ -14,17 +14,15 @@ case, this pass is the whole verification, at a fraction of the cost.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ledger_cli.chain import GENESIS, encode_details
-from ledger_cli.events import ALL_TYPES, DETAIL_KEYS, MONEY_SIGNS
+from ledger_cli.chain import GENESIS, details_problem
+from ledger_cli.events import ALL_TYPES, MONEY_SIGNS
 
 CHUNK = 50_000  # seqs per query: the unit of the progress bar
 
@@ -81,24 +79,19 @@ _INTEGER = re.compile(r"(?<=[:\[,])(?:-?[1-9][0-9]*|0)(?=[,}\]])")
 
 
 def _valid_details(text: str) -> bool:
-    return _valid_details_shape(_INTEGER.sub("#", text), text)
+    """chain.details_problem, once per shape: rows whose details differ only in integers
+    (or digit runs inside strings) are all valid or all not."""
+    shape = _INTEGER.sub("#", text)
+    valid = _SHAPES.get(shape)
+    if valid is None:
+        if len(_SHAPES) >= _MAX_SHAPES:
+            _SHAPES.clear()
+        valid = _SHAPES[shape] = details_problem(text) is None
+    return valid
 
 
-@lru_cache(maxsize=65536)
-def _valid_details_shape(shape: str, text: str) -> bool:
-    """Whether `text`, and so every details text of the same `shape`, is valid (the cache
-    is keyed on the shape; `text` is the first one seen)."""
-    try:
-        details = json.loads(text)
-    except ValueError:
-        return False
-    return (
-        isinstance(details, dict)
-        and encode_details(details) == text
-        and all(
-            key in DETAIL_KEYS and type(value) is DETAIL_KEYS[key] for key, value in details.items()
-        )
-    )
+_SHAPES: dict[str, bool] = {}
+_MAX_SHAPES = 65_536
 
 
 def log_is_clean(

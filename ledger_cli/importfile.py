@@ -23,9 +23,7 @@ def open_rows(source: str, fmt: str | None) -> Iterator[Iterator[importer.Row]]:
     """The rows of `source` (`-`: standard input), in `fmt` (None: detected)."""
     if fmt is not None and fmt.lower() not in FORMATS:
         raise InvalidValue(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
-    name = "standard input" if source == "-" else source
-    stream = _open(source, name)
-    try:
+    with _opened(source) as (stream, name):
         lines = _decoded(stream, name)
         first = next(lines, "")
         chosen = fmt.lower() if fmt else importer.detect_format(source, first)
@@ -33,18 +31,23 @@ def open_rows(source: str, fmt: str | None) -> Iterator[Iterator[importer.Row]]:
         total = _size(stream) if source != "-" else None
         with progress_bar("importing", total if total and total >= 1_000_000 else None) as advance:
             yield importer.read_rows(_counted(everything, advance), chosen)
-    finally:
-        if source != "-":
-            stream.close()
 
 
 @contextmanager
 def open_lines(source: str) -> Iterator[Iterator[str]]:
     """The lines of `source` (`-`: standard input) as UTF-8 text, for the csv module."""
+    with _opened(source) as (stream, name):
+        yield _decoded(stream, name)
+
+
+@contextmanager
+def _opened(source: str) -> Iterator[tuple[IO[bytes], str]]:
+    """`source` opened for reading, with the name messages give it; closed after (but not
+    standard input)."""
     name = "standard input" if source == "-" else source
     stream = _open(source, name)
     try:
-        yield _decoded(stream, name)
+        yield stream, name
     finally:
         if source != "-":
             stream.close()

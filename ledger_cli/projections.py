@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from ledger_cli.chain import Row
-from ledger_cli.events import EventType
+from ledger_cli.events import EventType, status_changes
 from ledger_cli.money import CURRENCIES, DEFAULT_CURRENCY, Currency
 
 
@@ -96,13 +96,5 @@ def statuses(rows: Iterable[Row]) -> dict[str, str]:
     """The cleared status of each ref of one account, from its status events in seq order."""
     found: dict[str, str] = {}
     for row in rows:
-        details = parse_details(row.details)
-        if row.type == EventType.TRANSACTION_CLEARED:
-            found[str(details.get("clears"))] = "c"
-        elif row.type == EventType.TRANSACTION_UNCLEARED:
-            found[str(details.get("unclears"))] = ""
-        elif row.type == EventType.STATEMENT_RECONCILED:
-            for ref in str(details.get("refs", "")).split(","):
-                if ref:
-                    found[ref] = "R"
+        found.update(status_changes(row.type, parse_details(row.details)))
     return found

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ledger_cli import chain, fastcheck, projections
+from ledger_cli import chain, projections
 from ledger_cli.accounts import check_account_name, unknown_account
 from ledger_cli.dates import format_recorded
 from ledger_cli.errors import Denied
@@ -166,13 +166,17 @@ class Queries:
         models, line by line, when they are current and `known` is now; otherwise from the
         account's status events recorded by then."""
         if self._fast and self._cut(known) == self._head:
-            for line in lines:
-                status = self.store.status(line.row.ref, name)
-                yield line if not status else dataclasses.replace(line, status=status)
-            return
-        statuses = self._statuses(name, known)
+
+            def status_of(ref: str) -> str:
+                return self.store.status(ref, name)
+        else:
+            statuses = self._statuses(name, known)
+
+            def status_of(ref: str) -> str:
+                return statuses.get(ref, "")
+
         for line in lines:
-            status = statuses.get(line.row.ref, "")
+            status = status_of(line.row.ref)
             yield line if not status else dataclasses.replace(line, status=status)
 
     def _statuses(self, name: str, known: str | None) -> dict[str, str]:
@@ -273,6 +277,8 @@ class Queries:
         """Verify both chains of the whole log, and that it still holds the `digest` event;
         then that the read models agree with it. A fast pass in SQLite (fastcheck.py) does
         it when the log is intact; otherwise the Python verifier finds what is wrong."""
+        from ledger_cli import fastcheck
+
         strict = self.store.is_strict()
         seq, hash_, _ = self.store.head()
         balances = (

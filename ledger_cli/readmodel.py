@@ -5,9 +5,9 @@ They are a cache of the log, never a source of truth (SPEC section 1):
 - every write updates them in its own transaction, from the events it appends (`save`), so
   they always describe exactly the log up to `rm_position`;
 - `rebuild` drops their contents and derives them again from the log alone, with SQL;
-- a query uses them only when `rm_position` names the head of the log (`is_current`), and
-  otherwise reads the log itself, so a stale or missing read model costs speed, never a
-  wrong answer.
+- a query uses them only when `rm_position` names the head of the log
+  (`Store.read_models_current`), and otherwise reads the log itself, so a stale or missing
+  read model costs speed, never a wrong answer.
 
 The tables: `rm_accounts` (one row per account: currency, limit, opening day, closed, balance,
 last entry day, highest check number), `rm_transactions` (one row per reference: its date and
@@ -24,9 +24,9 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from ledger_cli.events import MONEY_TYPES, STATUS_TYPES, Event, EventType
+from ledger_cli.events import MONEY_TYPES, STATUS_TYPES, Event, EventType, status_changes
 from ledger_cli.money import CURRENCIES, DEFAULT_CURRENCY
-from ledger_cli.state import AccountState, LazyMap, State, Transaction, statement_refs
+from ledger_cli.state import AccountState, LazyMap, State, Transaction
 
 TABLES = (
     "rm_accounts",
@@ -104,11 +104,6 @@ def position(conn: sqlite3.Connection) -> tuple[int, str, int] | None:
     return (found[0], found[1], found[2]) if found else None
 
 
-def is_current(conn: sqlite3.Connection, head: tuple[int, str]) -> bool:
-    found = position(conn)
-    return found is not None and (found[0], found[1]) == head
-
-
 # -- the write side: a State loaded from the read models, and saved back ------------------------
 
 
@@ -130,18 +125,19 @@ def load_state(conn: sqlite3.Connection) -> State:
         seq=seq,
         accounts=accounts,
         transactions=LazyMap(transaction),
-        checks=LazyMap(lambda key: _check_ref(conn, key)),
+        checks=LazyMap(lambda key: _one(conn, _CHECK, key)),
         transaction_count=count,
         cleared=LazyMap(lambda key: _one(conn, _CLEARED, key)),
         statement_rows=LazyMap(lambda key: _one(conn, _STATEMENT_ROW, key)),
     )
 
 
+_CHECK = "SELECT ref FROM rm_checks WHERE account = ? AND number = ?"
 _CLEARED = "SELECT status FROM rm_cleared WHERE ref = ? AND account = ?"
 _STATEMENT_ROW = "SELECT ref FROM rm_statement_rows WHERE account = ? AND fingerprint = ?"
 
 
-def _one(conn: sqlite3.Connection, sql: str, key: tuple[str, str]) -> str | None:
+def _one(conn: sqlite3.Connection, sql: str, key: tuple[str, str | int]) -> str | None:
     found = conn.execute(sql, key).fetchone()
     return str(found[0]) if found else None
 
@@ -186,13 +182,6 @@ def _transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
     )
 
 
-def _check_ref(conn: sqlite3.Connection, key: tuple[str, int]) -> str | None:
-    found = conn.execute(
-        "SELECT ref FROM rm_checks WHERE account = ? AND number = ?", key
-    ).fetchone()
-    return str(found[0]) if found else None
-
-
 class Changes:
     """What appended events change in the read models, gathered event by event (`add`) and
     written by `save`. Every appended event belongs to a new reference, and a command's events
@@ -227,17 +216,11 @@ class Changes:
         self.head = (event.seq, event.hash)
 
     def _status(self, event: Event) -> None:
-        details = event.details
-        if event.type == EventType.TRANSACTION_CLEARED:
-            self.statuses[(str(details["clears"]), event.account)] = "c"
-            if "fingerprint" in details:
-                row = (event.account, str(details["fingerprint"]), event.ref)
-                self.statement_rows.append(row)
-        elif event.type == EventType.TRANSACTION_UNCLEARED:
-            self.statuses[(str(details["unclears"]), event.account)] = ""
-        else:
-            for ref in statement_refs(str(details.get("refs", ""))):
-                self.statuses[(ref, event.account)] = "R"
+        for ref, status in status_changes(event.type, event.details):
+            self.statuses[(ref, event.account)] = status
+        if event.type == EventType.TRANSACTION_CLEARED and "fingerprint" in event.details:
+            row = (event.account, str(event.details["fingerprint"]), event.ref)
+            self.statement_rows.append(row)
 
 
 def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:

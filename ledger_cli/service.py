@@ -166,9 +166,7 @@ class Ledger:
         """Verify the log, then compare the cleared balance of `account` as of `day` with the
         statement's `balance`: equal, a StatementReconciled event marks the cleared entries
         reconciled and seals the period; different, StatementDoesNotMatch (nothing written)."""
-        with translate_errors(self.path):
-            if not self.path.exists():
-                raise NoLedger(f"no ledger at {self.path}")
+        self._require_file()
         with Store.open(self.path, write=True) as store, store.transaction():
             check = Queries(store).reconcile()
             if not check.ok:
@@ -194,9 +192,7 @@ class Ledger:
         the matches; add the rows that match nothing as new transactions (unless not `add`),
         cleared too; skip rows imported before (by fingerprint). All in one transaction,
         rolled back when `dry_run`."""
-        with translate_errors(self.path):
-            if not self.path.exists():
-                raise NoLedger(f"no ledger at {self.path}")
+        self._require_file()
         with Store.open(self.path, write=True) as store, store.transaction(dry_run=dry_run):
             state = store.load_state()
             found = state.accounts.get(account)
@@ -242,14 +238,18 @@ class Ledger:
     def rebuild(self) -> Reconciliation:
         """Verify the log, and when it is intact derive every read model again from it, in
         one write transaction. A broken log is left as it is (the findings say why)."""
-        with translate_errors(self.path):
-            if not self.path.exists():
-                raise NoLedger(f"no ledger at {self.path}")
+        self._require_file()
         with Store.open(self.path, write=True) as store, store.transaction():
             result = Queries(store).reconcile()
             if result.ok:
                 store.rebuild_read_models()
         return result
+
+    def _require_file(self) -> None:
+        """What works on an existing ledger only (never creates one): NoLedger otherwise."""
+        with translate_errors(self.path):
+            if not self.path.exists():
+                raise NoLedger(f"no ledger at {self.path}")
 
     def query(self, *, damaged_ok: bool = False) -> AbstractContextManager[Queries]:
         """A read-only view of one moment of the ledger (see queries.read)."""
@@ -341,41 +341,43 @@ class _Batch:
 def _seen_key(
     store: Store, keys: dict[str, tuple[str, str | None, str | None]], key: str, fingerprint: str
 ) -> bool:
-    """True when `key` was already used for this command (skip the row); Denied when it was
-    used for another one, or its command was denied."""
-    found = keys.get(key)
-    if found is None:
-        earlier = store.command_key(key)
-        found = (earlier[0], earlier[1], earlier[3]) if earlier is not None else None
-    if found is None:
-        return False
-    earlier_fingerprint, ref, message = found
-    if earlier_fingerprint != fingerprint:
-        what = f"recorded as {ref}" if ref else "denied"
-        raise Denied(f"id {key!r} was already used for a different command ({what})")
-    if ref is None:
-        raise Denied(message or f"the command under id {key!r} was denied")
-    return True
+    """True when an import row's `key` was already used for this command, in this file
+    (`keys`) or before (skip the row); Denied as `_prior_ref` says."""
+    return _prior_ref(keys.get(key) or _stored_key(store, key), key, fingerprint, "id") is not None
 
 
 def _earlier(store: Store, key: str, fingerprint: str, command: Command) -> Outcome | None:
-    """The outcome of the first command under `key`, when there was one: the same content
-    gets it again, a denial is repeated, other content is denied."""
-    found = store.command_key(key)
-    if found is None:
-        return None
-    earlier_fingerprint, ref, code, message = found
-    if earlier_fingerprint != fingerprint:
-        what = f"recorded as {ref}" if ref else "denied"
-        raise Denied(
-            f"--id {key!r} was already used for a different command ({what}); "
-            "use a new key for a new command"
-        )
+    """The outcome of the first command under `key`, when it was this same command."""
+    ref = _prior_ref(_stored_key(store, key), key, fingerprint, "--id")
     if ref is None:
-        raise Denied(message or f"the command under --id {key!r} was denied")
+        return None
     events = store.ref_events(ref)
     state = store.load_state()
     return _outcome(command, ref, events, state, [], repeated=True)
+
+
+def _stored_key(store: Store, key: str) -> tuple[str, str | None, str | None] | None:
+    found = store.command_key(key)
+    return None if found is None else (found[0], found[1], found[3])
+
+
+def _prior_ref(
+    earlier: tuple[str, str | None, str | None] | None, key: str, fingerprint: str, option: str
+) -> str | None:
+    """Given what was first done under `key` (fingerprint, ref, denial message): its ref when
+    it was this same command and was recorded, None when the key is new. Denied when it was
+    another command, and again when this command was denied, so a retry never changes the
+    outcome."""
+    if earlier is None:
+        return None
+    earlier_fingerprint, ref, message = earlier
+    if earlier_fingerprint != fingerprint:
+        what = f"recorded as {ref}" if ref else "denied"
+        hint = "; use a new key for a new command" if option == "--id" else ""
+        raise Denied(f"{option} {key!r} was already used for a different command ({what}){hint}")
+    if ref is None:
+        raise Denied(message or f"the command under {option} {key!r} was denied")
+    return ref
 
 
 def _outcome(

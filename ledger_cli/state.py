@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Generic, TypeVar
 
-from ledger_cli.events import MONEY_TYPES, Event, EventType
+from ledger_cli.events import MONEY_TYPES, Event, EventType, status_changes
 from ledger_cli.money import DEFAULT_CURRENCY, Currency, currency, format_amount
 
 K = TypeVar("K")
@@ -142,26 +142,16 @@ def evolve(state: State, event: Event) -> State:
 
 
 def _evolve_status(state: State, event: Event) -> None:
-    details = event.details
-    if event.type == EventType.TRANSACTION_CLEARED:
-        state.cleared[(str(details["clears"]), event.account)] = "c"
-        if "fingerprint" in details:
-            state.statement_rows[(event.account, str(details["fingerprint"]))] = event.ref
-    elif event.type == EventType.TRANSACTION_UNCLEARED:
-        state.cleared[(str(details["unclears"]), event.account)] = ""
-    elif event.type == EventType.STATEMENT_RECONCILED:
-        for ref in statement_refs(str(details.get("refs", ""))):
-            state.cleared[(ref, event.account)] = "R"
+    for ref, status in status_changes(event.type, event.details):
+        state.cleared[(ref, event.account)] = status
+    if event.type == EventType.TRANSACTION_CLEARED and "fingerprint" in event.details:
+        state.statement_rows[(event.account, str(event.details["fingerprint"]))] = event.ref
+    if event.type == EventType.STATEMENT_RECONCILED:
         account = state.accounts.get(event.account)
         if account is not None and (
             account.sealed_through is None or event.date > account.sealed_through
         ):
             account.sealed_through = event.date
-
-
-def statement_refs(text: str) -> list[str]:
-    """The refs a StatementReconciled event covers, from its comma-separated detail."""
-    return [ref for ref in text.split(",") if ref]
 
 
 def replay(events: Iterable[Event]) -> State:

@@ -275,7 +275,7 @@ class Store:
         is checked, since the new events chain from it."""
         from ledger_cli import readmodel
 
-        seq, hash_, _ = self.head()
+        seq, _, _ = self.head()
         with translate_errors(self.path):
             if seq:
                 head = self.row_at(seq)
@@ -284,7 +284,7 @@ class Store:
                         f"{self.path}: the last event (seq {seq}) does not match its hash; "
                         "run `ledger reconcile`"
                     )
-            if not readmodel.is_current(self.conn, (seq, hash_)):
+            if not self.read_models_current():
                 readmodel.rebuild(self.conn)
             return readmodel.load_state(self.conn)
 
