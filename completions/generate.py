@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ledger_cli.completion import COMPLETE_VAR, SHELLS
+from ledger_cli.cli.completion import COMPLETE_VAR, SHELLS
 
 HERE = Path(__file__).resolve().parent
 

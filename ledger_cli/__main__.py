@@ -1,3 +1,3 @@
-from ledger_cli.entry import main
+from ledger_cli.cli.main import main
 
 main()

@@ -1,4 +1,5 @@
-"""The one exception hierarchy of the tool, each class carrying its exit code (SPEC section 8).
+"""The one exception hierarchy of the tool, each class carrying its exit code (the README's "Exit
+codes").
 
 Only the CLI entry point turns these into a message and an exit status; every other layer
 raises them, translating foreign errors (sqlite3, OSError) where they happen.

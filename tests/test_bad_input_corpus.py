@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 from conftest import ledger_executable
 
-from ledger_cli.commands import Deposit, OpenAccount, Transfer, Void, WriteCheck
-from ledger_cli.service import Ledger
+from ledger_cli.app.service import Ledger
+from ledger_cli.domain.commands import Deposit, OpenAccount, Transfer, Void, WriteCheck
 
 HEX = "ab" * 32  # a well-formed hash
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ledger_cli.chart import periods
-from ledger_cli.cli import app
+from ledger_cli.cli.app import app
+from ledger_cli.domain.periods import periods
 
 runner = CliRunner()
 

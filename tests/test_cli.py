@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger_cli.cli import app
+from ledger_cli.cli.app import app
 
 runner = CliRunner()
 

@@ -17,8 +17,8 @@ import pytest
 from conftest import ledger_executable
 from typer.testing import CliRunner
 
-from ledger_cli.cli import app
-from ledger_cli.completion import SHELLS
+from ledger_cli.cli.app import app
+from ledger_cli.cli.completion import SHELLS
 
 runner = CliRunner()
 COMPLETIONS = Path(__file__).resolve().parent.parent / "completions"

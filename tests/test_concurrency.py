@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 from conftest import ledger_executable
 
-from ledger_cli.commands import Deposit
-from ledger_cli.service import Ledger
+from ledger_cli.app.service import Ledger
+from ledger_cli.domain.commands import Deposit
 
 WORKERS = 8
 COMMANDS = 100
@@ -45,7 +45,7 @@ import traceback
 
 from typer.testing import CliRunner
 
-from ledger_cli.cli import app
+from ledger_cli.cli.app import app
 
 db, worker, count, every, exe, mode = sys.argv[1:7]
 worker, count, every = int(worker), int(count), int(every)

@@ -44,9 +44,9 @@ import pytest
 from conftest import ledger_executable
 from typer.testing import CliRunner
 
-from ledger_cli.cli import app
-from ledger_cli.commands import Deposit, OpenAccount, Transfer, WriteCheck
-from ledger_cli.service import Ledger
+from ledger_cli.app.service import Ledger
+from ledger_cli.cli.app import app
+from ledger_cli.domain.commands import Deposit, OpenAccount, Transfer, WriteCheck
 
 SEED = 20260419
 SUBPROCESS_CHECK_EVERY = 4  # every fourth run is first reconciled by the installed `ledger`
@@ -61,7 +61,7 @@ import sys
 
 from typer.testing import CliRunner
 
-from ledger_cli.cli import app
+from ledger_cli.cli.app import app
 
 db, mode, count, seed, exe = sys.argv[1:6]
 count, seed = int(count), int(seed)
@@ -314,7 +314,7 @@ def _run_warm(
     wrapper.write_text(
         "import json, sys\n"
         "from typer.testing import CliRunner\n"
-        "from ledger_cli.cli import app\n"
+        "from ledger_cli.cli.app import app\n"
         "runner = CliRunner()\n"
         f"for warm_up in (['deposit', '5'], ['open', 'savings'], {list(spec.command)!r}):\n"
         f"    runner.invoke(app, ['--db', {str(scratch)!r}, *warm_up, '--json'])\n"

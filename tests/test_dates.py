@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger_cli.dates import (
+from ledger_cli.domain.dates import (
     format_recorded,
     parse_as_of,
     parse_date,

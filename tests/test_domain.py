@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from ledger_cli.commands import (
+from ledger_cli.domain.commands import (
     CloseAccount,
     Command,
     Deposit,
@@ -22,15 +22,14 @@ from ledger_cli.commands import (
     Withdraw,
     WriteCheck,
 )
-from ledger_cli.domain import Decision, decide
+from ledger_cli.domain.decider import Decision, decide
+from ledger_cli.domain.events import Event, EventType, NewEvent
+from ledger_cli.domain.money import MAX_MINOR
+from ledger_cli.domain.state import State, evolve, replay
 from ledger_cli.errors import Denied, InvalidValue
-from ledger_cli.events import Event, EventType, NewEvent
-from ledger_cli.money import MAX_MINOR
-from ledger_cli.state import State, evolve, replay
 
 D = date(2026, 3, 1)
 RECORDED = "2026-03-01T12:00:00.000000Z"
-FILLER_HASH = "0" * 64
 MAX = "9999999999999.99"  # MAX_MINOR cents, as typed
 
 OPENED = EventType.ACCOUNT_OPENED
@@ -65,8 +64,6 @@ def stored(state: State, new_events: list[NewEvent]) -> list[Event]:
                 date=new.date,
                 recorded_at=RECORDED,
                 details=dict(new.details),
-                prev_hash=FILLER_HASH,
-                hash=FILLER_HASH,
             )
         )
     return events
@@ -97,10 +94,7 @@ def event(
     **details: str | int,
 ) -> Event:
     """A stored event built by hand."""
-    return Event(
-        seq, ref, str(kind), account, amount, balance, on, RECORDED, details, FILLER_HASH,
-        FILLER_HASH,
-    )
+    return Event(seq, ref, str(kind), account, amount, balance, on, RECORDED, details)
 
 
 def rows(decision: Decision) -> list[tuple[str, EventType, str, int, int, date, dict[str, object]]]:

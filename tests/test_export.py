@@ -12,9 +12,12 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from ledger_cli.cli import app
-from ledger_cli.export import Entry, Posting, _beancount_entry, _hledger_entry, bean_accounts
-from ledger_cli.money import CURRENCIES
+from ledger_cli.cli.app import app
+from ledger_cli.domain.money import CURRENCIES
+from ledger_cli.interop.beancount import bean_accounts
+from ledger_cli.interop.beancount import entry_lines as _beancount_entry
+from ledger_cli.interop.hledger import entry_lines as _hledger_entry
+from ledger_cli.interop.journal import Entry, Posting
 
 runner = CliRunner()
 

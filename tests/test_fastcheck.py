@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger_cli import chain, fastcheck
-from ledger_cli.commands import Deposit, OpenAccount, Transfer, Void, Withdraw, WriteCheck
+from ledger_cli.app.service import Ledger
+from ledger_cli.domain.commands import Deposit, OpenAccount, Transfer, Void, Withdraw, WriteCheck
 from ledger_cli.errors import Denied
-from ledger_cli.service import Ledger
+from ledger_cli.store import base, chain
+from ledger_cli.store.sqlite import fastcheck
 
 DAY = date(2026, 3, 1)
 
@@ -60,8 +61,8 @@ def fast(path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool) -> dict[st
 def verified(path: Path) -> chain.Verifier:
     conn = sqlite3.connect(path)
     try:
-        rows = [chain.Row(*row) for row in conn.execute(
-            f"SELECT {', '.join(chain.COLUMNS)} FROM events ORDER BY seq"
+        rows = [base.Row(*row) for row in conn.execute(
+            f"SELECT {', '.join(base.COLUMNS)} FROM events ORDER BY seq"
         )]
     finally:
         conn.close()
@@ -94,10 +95,10 @@ def _tampered(template: Path, tmp_path: Path, *statements: str) -> Path:
 def _relink(path: Path, start: int) -> None:
     """Recompute every hash from `start` on, as a careful forger would."""
     conn = sqlite3.connect(path)
-    rows = [chain.Row(*row) for row in conn.execute(
-        f"SELECT {', '.join(chain.COLUMNS)} FROM events ORDER BY seq"
+    rows = [base.Row(*row) for row in conn.execute(
+        f"SELECT {', '.join(base.COLUMNS)} FROM events ORDER BY seq"
     )]
-    previous = rows[start - 2].hash if start > 1 else chain.GENESIS
+    previous = rows[start - 2].hash if start > 1 else base.GENESIS
     for row in rows[start - 1:]:
         fixed = row._replace(prev_hash=previous)
         digest = chain.link_hash(previous, fixed)

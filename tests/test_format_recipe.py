@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ledger_cli.commands import Deposit, OpenAccount, Transfer, Void, WriteCheck
-from ledger_cli.dates import parse_date
-from ledger_cli.service import Ledger
+from ledger_cli.app.service import Ledger
+from ledger_cli.domain.commands import Deposit, OpenAccount, Transfer, Void, WriteCheck
+from ledger_cli.domain.dates import parse_date
 
 FORMAT = Path(__file__).resolve().parent.parent / "docs" / "FORMAT.md"
 

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from conftest import ledger_executable
 
-from ledger_cli.commands import Deposit, OpenAccount
-from ledger_cli.service import Ledger
+from ledger_cli.app.service import Ledger
+from ledger_cli.domain.commands import Deposit, OpenAccount
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 DAY = "2026-03-05"

@@ -24,7 +24,7 @@ import pytest
 from conftest import ledger_executable
 from typer.testing import CliRunner
 
-from ledger_cli.cli import app
+from ledger_cli.cli.app import app
 
 runner = CliRunner()
 

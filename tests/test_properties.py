@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ledger_cli.commands import (
+from ledger_cli.app.service import Ledger
+from ledger_cli.domain.commands import (
     Command,
     Deposit,
     OpenAccount,
@@ -26,9 +27,8 @@ from ledger_cli.commands import (
     Withdraw,
     WriteCheck,
 )
+from ledger_cli.domain.money import CURRENCIES, format_amount
 from ledger_cli.errors import Denied, InvalidValue
-from ledger_cli.money import CURRENCIES, format_amount
-from ledger_cli.service import Ledger
 
 USD = CURRENCIES["USD"]
 MONTH = date(2026, 3, 1)

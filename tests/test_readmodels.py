@@ -30,8 +30,9 @@ from conftest import ledger_executable
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ledger_cli import readmodel, schema
-from ledger_cli.commands import (
+from ledger_cli.app.queries import Queries
+from ledger_cli.app.service import Ledger
+from ledger_cli.domain.commands import (
     ChargeFee,
     Clear,
     CloseAccount,
@@ -45,11 +46,11 @@ from ledger_cli.commands import (
     Withdraw,
     WriteCheck,
 )
-from ledger_cli.dates import parse_recorded
+from ledger_cli.domain.dates import parse_recorded
+from ledger_cli.domain.money import CURRENCIES, format_amount
 from ledger_cli.errors import Denied, InvalidValue
-from ledger_cli.money import CURRENCIES, format_amount
-from ledger_cli.queries import Queries
-from ledger_cli.service import Ledger
+from ledger_cli.store.sqlite import readmodels as readmodel
+from ledger_cli.store.sqlite import schema
 
 USD = CURRENCIES["USD"]
 START = date(2026, 3, 1)
@@ -376,10 +377,10 @@ def test_read_models_equal_a_rebuild_and_give_the_logs_answers(data: st.DataObje
         stale_tables = tables_of(stale_path)
 
         with Ledger(path).query() as fast:
-            assert fast.store.read_models_current()
+            assert fast.uses_read_models
             fast_answers = answers(fast, knowns, history_params)
         with Ledger(stale_path).query() as slow:
-            assert not slow.store.read_models_current()
+            assert not slow.uses_read_models
             slow_answers = answers(slow, knowns, history_params)
         assert fast_answers.keys() == slow_answers.keys()
         for key, answer in fast_answers.items():
@@ -704,7 +705,7 @@ def test_a_version_1_file_is_read_right_and_upgraded_by_the_next_write(
     # queries: right answers, and the file stays at version 1 (a query never writes)
     assert query_answers(old, full=False) == expected
     with Ledger(old).query() as queries:
-        assert not queries.store.read_models_current()
+        assert not queries.uses_read_models
         assert queries.balance("checking").balance == 152_500
     digest = run(old, "reconcile")
     assert digest.returncode == 0, digest.stderr

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger_cli import backup
-from ledger_cli.cli import app
+from ledger_cli.app.service import Ledger
+from ledger_cli.cli.app import app
 from ledger_cli.errors import LedgerError
+from ledger_cli.interop import backup
 
 runner = CliRunner()
 
@@ -154,7 +155,7 @@ def test_one_byte_changed_is_refused_naming_its_line(saved: Path, tmp_path: Path
     for position in sorted(positions):
         bad.write_bytes(corrupt(original, position))
         with pytest.raises(LedgerError) as refused:
-            backup.restore(target, str(bad))
+            backup.restore(Ledger(target), str(bad))
         message = str(refused.value)
         assert f"line {line_of(original, position)}" in message, (position, message)
         assert int(refused.value.exit_code) in (1, 3)

@@ -8,8 +8,9 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from ledger_cli import schema
-from ledger_cli.chain import GENESIS, link_hash
+from ledger_cli.store.base import GENESIS
+from ledger_cli.store.chain import link_hash
+from ledger_cli.store.sqlite import schema
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

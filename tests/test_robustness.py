@@ -21,17 +21,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger_cli import listings
-from ledger_cli import store as store_module
-from ledger_cli.chain import GENESIS
-from ledger_cli.cli import app
-from ledger_cli.commands import Command, Deposit, OpenAccount, Transfer, Withdraw, WriteCheck
-from ledger_cli.dates import parse_recorded
-from ledger_cli.domain import decide
-from ledger_cli.output import Output
-from ledger_cli.service import Ledger
-from ledger_cli.state import State, evolve
-from ledger_cli.store import Store
+from ledger_cli.app import writer as store_module
+from ledger_cli.app.queries import Queries
+from ledger_cli.app.service import Ledger
+from ledger_cli.app.writer import writing
+from ledger_cli.cli.app import app
+from ledger_cli.domain.commands import Command, Deposit, OpenAccount, Transfer, Withdraw, WriteCheck
+from ledger_cli.domain.dates import parse_recorded
+from ledger_cli.store.base import GENESIS, RowFilter
+from ledger_cli.store.sqlite.store import SqliteStore as Store
+from ledger_cli.view import register as listings
+from ledger_cli.view.output import Output
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -82,15 +82,11 @@ def run_bytes(db: Path, *args: str, env: dict[str, str] | None = None) -> tuple[
 
 
 def execute_many(path: Path, commands: Iterable[Command]) -> None:
-    """What `Ledger.execute` does for each command (replay, decide, append), but in one
-    transaction that replays once: a log of thousands of events in about a second."""
-    with Store.open(path, write=True) as store, store.transaction():
-        state = State()
-        for event in store.events():
-            evolve(state, event)
+    """What `Ledger.execute` does for each command (decide, link, append), but in one
+    transaction: a log of thousands of events in about a second."""
+    with Store.open(path, write=True) as store, writing(store) as writer:
         for command in commands:
-            for event in store.append(decide(state, command).events):
-                evolve(state, event)
+            writer.apply(command)
 
 
 # -- sqlite3 shell ------------------------------------------------------------------------------
@@ -216,14 +212,15 @@ def test_a_query_reads_one_snapshot_while_another_process_writes(
 ) -> None:
     book = Ledger(ledger_db)
     book.execute(Deposit("100", date(2026, 1, 1)))
-    with book.query() as q:
-        assert q.store.conn.in_transaction
+    with Store.open(ledger_db, write=False) as store, store.snapshot():
+        q = Queries(store)
+        assert store.conn.in_transaction
         assert q.balance("checking").balance == 10000
         written = run_ledger(
             "deposit", "5", "--date", "2026-01-02", env={"LEDGER_BUSY_TIMEOUT": "5"}
         )
         assert written.returncode == 0, written.stderr
-        assert q.store.conn.in_transaction
+        assert store.conn.in_transaction
         assert q.balance("checking").balance == 10000
         assert [line.balance for line in q.history("checking")] == [10000]
         assert q.head()[0] == 2
@@ -751,9 +748,9 @@ def test_an_as_of_sum_beyond_64_bits_is_exact(overflow_ledger: Path, run_ledger:
         ).fetchone()
 
     with Store.open(overflow_ledger, write=False) as store:
-        assert store.sum_amounts("big", date(2026, 1, 1), None) == total
-        assert store.sum_amounts("big", date(2026, 12, 31), None) == 0
-        assert store.sum_amounts("big", None, None) == 0
+        assert store.total(RowFilter(account="big", as_of=date(2026, 1, 1))) == total
+        assert store.total(RowFilter(account="big", as_of=date(2026, 12, 31))) == 0
+        assert store.total(RowFilter(account="big")) == 0
 
     result = run_ledger("balance", "-a", "big", "--as-of", "2026-01-01", db=overflow_ledger)
     assert (result.returncode, result.stderr) == (0, "")
@@ -789,14 +786,15 @@ def test_an_as_of_sum_beyond_64_bits_is_exact(overflow_ledger: Path, run_ledger:
 def test_known_at_before_the_year_1000_knows_nothing(when: str) -> None:
     ok("deposit", "10", "--date", "2026-01-01")
     assert denied("balance", "--known-at", when).endswith("; it was opened later")
-    with Ledger(Path(os.environ["LEDGER_DB"])).query() as q:
-        assert q.store.sum_amounts("checking", None, "0999-12-31T23:59:59.999999Z") == 0
+    with Store.open(Path(os.environ["LEDGER_DB"]), write=False) as store:
+        known = "0999-12-31T23:59:59.999999Z"
+        assert store.total(RowFilter(account="checking", known_at=known)) == 0
 
 
 def test_recorded_times_before_1000_are_zero_padded() -> None:
     from datetime import UTC, datetime
 
-    from ledger_cli.dates import format_recorded
+    from ledger_cli.domain.dates import format_recorded
 
     assert format_recorded(datetime(999, 6, 1, tzinfo=UTC)) == "0999-06-01T00:00:00.000000Z"
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ledger_cli import schema
-from ledger_cli.chain import GENESIS
-from ledger_cli.commands import Deposit
-from ledger_cli.connection import SQLITE_WAIT_MS
-from ledger_cli.dates import parse_date
-from ledger_cli.service import Ledger
-from ledger_cli.store import Store
+from ledger_cli.app.service import Ledger
+from ledger_cli.domain.commands import Deposit
+from ledger_cli.domain.dates import parse_date
+from ledger_cli.store.base import GENESIS
+from ledger_cli.store.sqlite import schema
+from ledger_cli.store.sqlite.connection import SQLITE_WAIT_MS
+from ledger_cli.store.sqlite.store import SqliteStore as Store
 
 
 def sample(path: Path) -> None:
@@ -76,9 +76,9 @@ def test_store_sets_full_sync_and_a_busy_timeout(ledger_db: Path) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from ledger_cli.commands import Deposit
-from ledger_cli.dates import parse_date
-from ledger_cli.service import Ledger
+from ledger_cli.domain.commands import Deposit
+from ledger_cli.domain.dates import parse_date
+from ledger_cli.app.service import Ledger
 ledger = Ledger(Path(sys.argv[1]))
 for _ in range(int(sys.argv[2])):
     ledger.execute(Deposit("1.01", parse_date("2026-03-01")))

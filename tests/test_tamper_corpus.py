@@ -37,8 +37,9 @@ import pytest
 from conftest import ledger_executable
 from typer.testing import CliRunner
 
-from ledger_cli.cli import app
-from ledger_cli.commands import (
+from ledger_cli.app.service import Ledger
+from ledger_cli.cli.app import app
+from ledger_cli.domain.commands import (
     CloseAccount,
     Command,
     Deposit,
@@ -49,7 +50,6 @@ from ledger_cli.commands import (
     WriteCheck,
 )
 from ledger_cli.errors import Denied
-from ledger_cli.service import Ledger
 
 if shutil.which("sqlite3") is None:
     if os.environ.get("CI"):

@@ -34,8 +34,9 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ledger_cli.cli import app
-from ledger_cli.commands import (
+from ledger_cli.app.service import Ledger
+from ledger_cli.cli.app import app
+from ledger_cli.domain.commands import (
     Command,
     Deposit,
     OpenAccount,
@@ -45,7 +46,6 @@ from ledger_cli.commands import (
     WriteCheck,
 )
 from ledger_cli.errors import Denied, InvalidValue
-from ledger_cli.service import Ledger
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

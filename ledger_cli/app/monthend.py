@@ -1,0 +1,79 @@
+"""Month end: a bank's statement matched to the register, inside one write transaction.
+
+Each row is matched to an uncleared entry of the account (domain/matching.py) and cleared; a
+row that matches nothing is added as the transaction it stands for, and cleared too; a row
+imported before (its fingerprint was cleared already) is skipped. Every addition and the
+clearing go through the writer, as any command does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from ledger_cli.app.results import Outcome, Statement, StatementDecision
+from ledger_cli.app.writer import Applied, Writer, outcome
+from ledger_cli.domain import matching
+from ledger_cli.domain.accounts import check_account_name, unknown_account
+from ledger_cli.domain.commands import Clear, Command
+from ledger_cli.domain.money import Currency
+from ledger_cli.domain.statements import StatementRow
+from ledger_cli.errors import Denied, InvalidValue
+
+
+def statement(
+    writer: Writer,
+    account: str,
+    read_rows: Callable[[Currency], list[StatementRow]],
+    *,
+    window: int,
+    add: bool,
+    dry_run: bool,
+    today: date,
+) -> Statement:
+    """Match each row of a bank statement to an uncleared entry of `account` and clear the
+    matches; add the rows that match nothing as new transactions (unless not `add`), cleared
+    too; skip rows imported before (by fingerprint)."""
+    state = writer.state
+    found = state.accounts.get(account)
+    if found is None:
+        check_account_name(account)
+        raise Denied(unknown_account(account, list(state.accounts)))
+    rows = read_rows(found.currency)
+    candidates = [e for e in writer.store.entries(account) if not e.status and not e.void]
+    result = Statement(account, found.currency, dry_run)
+    to_clear: list[tuple[str, str]] = []
+    for row in rows:
+        earlier = state.statement_rows.get((account, row.fingerprint))
+        if earlier is not None:
+            result.rows.append(StatementDecision(row, "duplicate", None, earlier))
+            continue
+        match = matching.best_match(row, candidates, window)
+        if match is not None:
+            entry, reason = match
+            candidates.remove(entry)
+            to_clear.append((entry.ref, row.fingerprint))
+            result.rows.append(StatementDecision(row, "matched", entry, reason))
+            continue
+        if not add:
+            result.rows.append(StatementDecision(row, "unmatched", None, None))
+            continue
+        command = matching.command_for(row, account, found.currency)
+        try:
+            outcome = _outcome(writer, command, writer.apply(command))
+        except (Denied, InvalidValue) as error:
+            result.rows.append(StatementDecision(row, "denied", None, str(error)))
+            continue
+        to_clear.append((outcome.ref, row.fingerprint))
+        kind = matching.kind_of(command)
+        result.rows.append(StatementDecision(row, "added", None, kind, outcome))
+    if to_clear:
+        refs, fingerprints = zip(*to_clear, strict=True)
+        clear = Clear(tuple(refs), today, account, tuple(fingerprints))
+        result.cleared = _outcome(writer, clear, writer.apply(clear))
+    result.balance = state.accounts[account].balance
+    return result
+
+
+def _outcome(writer: Writer, command: Command, applied: Applied) -> Outcome:
+    return outcome(command, applied, writer.state)

@@ -1,0 +1,74 @@
+"""Answers folded from rows of the log itself: the accounts, the register, the cleared
+statuses. (Queries read these from the read models when they can, and fold the log when the
+read models do not describe the moment asked about.)
+
+Each takes rows from the store and derives an answer; none writes anything. They work on raw
+rows and tolerate a damaged log (an unknown currency falls back to the default), since `audit`
+must still show a log that `reconcile` rejects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from ledger_cli.app.results import AccountInfo, RegisterLine
+from ledger_cli.domain.events import EventType, status_changes
+from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY
+from ledger_cli.store.base import Row
+
+
+def parse_details(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def accounts(rows: Iterable[Row]) -> dict[str, AccountInfo]:
+    """The accounts the log knows, from its AccountOpened and AccountClosed rows."""
+    found: dict[str, AccountInfo] = {}
+    for row in rows:
+        if row.type == EventType.ACCOUNT_OPENED:
+            code = parse_details(row.details).get("currency", DEFAULT_CURRENCY)
+            cur = CURRENCIES.get(str(code), CURRENCIES[DEFAULT_CURRENCY])
+            found[row.account] = AccountInfo(row.account, cur, row.date, closed=False)
+        elif row.type == EventType.ACCOUNT_CLOSED and row.account in found:
+            info = found[row.account]
+            found[row.account] = AccountInfo(info.name, info.currency, info.opened_on, True)
+    return found
+
+
+def register(
+    rows: Iterable[Row],
+    *,
+    since: date | None = None,
+    limit: int | None = None,
+    opening: int = 0,
+) -> Iterator[RegisterLine]:
+    """The register of one account from rows in effective order (date, seq), starting from
+    the `opening` balance: each line with the running balance of everything before it,
+    including lines before `since`, which are summed but not shown. `limit` keeps the last
+    N lines."""
+    first_day = since.isoformat() if since else ""
+
+    def lines() -> Iterator[RegisterLine]:
+        running = opening
+        for row in rows:
+            running += row.amount
+            if row.date >= first_day:
+                yield RegisterLine(row, parse_details(row.details), running)
+
+    return lines() if limit is None else iter(deque(lines(), maxlen=limit))
+
+
+def statuses(rows: Iterable[Row]) -> dict[str, str]:
+    """The cleared status of each ref of one account, from its status events in seq order."""
+    found: dict[str, str] = {}
+    for row in rows:
+        found.update(status_changes(row.type, parse_details(row.details)))
+    return found

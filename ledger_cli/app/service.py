@@ -1,0 +1,226 @@
+"""The application service: a ledger seen through commands and queries.
+
+Every write opens the store, makes one transaction and goes through the one write path
+(writer.py: decide, link, append): a single command, an import, a bank statement and its
+reconciliation, a restore. Queries read one snapshot (queries.py); verification is verify.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+from ledger_cli.app import monthend
+from ledger_cli.app.queries import Queries, read
+from ledger_cli.app.results import Imported, Outcome, Reconciliation, Restored, Statement
+from ledger_cli.app.verify import reconcile
+from ledger_cli.app.writer import Applied, Writer, outcome, writing
+from ledger_cli.domain.commands import Command, ReconcileStatement, fingerprint
+from ledger_cli.domain.decider import decide
+from ledger_cli.domain.money import Currency
+from ledger_cli.domain.state import State
+from ledger_cli.domain.statements import Entry, StatementRow
+from ledger_cli.errors import Denied, InvalidValue, LedgerError, NoLedger
+from ledger_cli.store.backends import ledger_exists, open_store
+from ledger_cli.store.base import KeyRecord, Row, RowFilter
+from ledger_cli.store.chain import to_event
+
+
+class CommandRow(NamedTuple):
+    """One row of an import file: its line number, and the command it asks for (or why it
+    cannot be read), with its idempotency key."""
+
+    line: int
+    command: Command | None
+    key: str | None
+    problem: str | None = None
+
+
+class Ledger:
+    """A ledger, seen through commands and queries."""
+
+    def __init__(self, path: Path, *, create_folder: bool = False) -> None:
+        self.path = path
+        self.create_folder = create_folder
+
+    @contextmanager
+    def _writing(
+        self, *, dry_run: bool = False, existing: bool = False
+    ) -> Iterator[Writer]:
+        """A writer inside one transaction; `existing`: only on a ledger that exists (never
+        creates one)."""
+        if existing:
+            self._require_file()
+        create_folder = self.create_folder and not existing
+        with open_store(self.path, write=True, create_folder=create_folder) as store:
+            with writing(store, dry_run=dry_run) as writer:
+                yield writer
+
+    def execute(self, command: Command, *, key: str | None = None) -> Outcome:
+        """Decide `command` against the current state and append its events, all in one
+        transaction; a denial raises and writes nothing.
+
+        With an idempotency `key`, a command already made under that key is not made again:
+        the same content gets the original outcome (`Outcome.repeated`), other content is
+        denied, and a denial is remembered (the one thing a denied command writes) so that a
+        retry is denied the same way (keys.py)."""
+        if key is None and not self._exists():
+            # A command denied on an empty ledger must not leave a new file behind.
+            decide(State(), command)
+        # A first write killed before it commits leaves an empty file; queries take that for
+        # no ledger, and the next write makes it one. (Removing it here could race with
+        # another process's first write into the same file.)
+        denial: LedgerError | None = None
+        with self._writing() as writer:
+            sameness = fingerprint(command) if key is not None else ""
+            earlier = writer.keys.earlier(key, sameness, "--id") if key is not None else None
+            if earlier is not None:
+                events = [to_event(row) for row in writer.store.rows(RowFilter(ref=earlier))]
+                return outcome(command, Applied(earlier, events, []), writer.state, repeated=True)
+            try:
+                applied = writer.apply(command)
+            except (Denied, InvalidValue) as error:
+                if key is None:
+                    raise
+                writer.keys.remember(
+                    KeyRecord(key, sameness, None, int(error.exit_code), str(error))
+                )
+                denial = error
+            else:
+                if key is not None:
+                    writer.keys.remember(KeyRecord(key, sameness, applied.ref))
+                result = outcome(command, applied, writer.state)
+        if denial is not None:
+            raise denial
+        return result
+
+    def import_rows(self, rows: Iterable[CommandRow], *, skip_denied: bool) -> Imported:
+        """Decide and append every row of an import file, in order, in one transaction: each
+        row as the single command it names would be, chained after the one before. A row
+        that is denied (or cannot be read) stops the import and nothing is appended, unless
+        `skip_denied`, when it is reported and the rest go on. A row whose `id` was already
+        used for the same command is not made again; for another command it is denied."""
+        result = Imported()
+        with self._writing() as writer:
+            for row in rows:
+                sameness = ""
+                try:
+                    if row.command is None:
+                        raise InvalidValue(row.problem or "the row cannot be read")
+                    if row.key is not None:
+                        sameness = fingerprint(row.command)
+                        if writer.keys.earlier(row.key, sameness, "id") is not None:
+                            result.repeated += 1
+                            continue
+                    applied = writer.apply(row.command)
+                except (Denied, InvalidValue) as error:
+                    if not skip_denied:
+                        raise Denied(f"line {row.line}: {error}; nothing was imported") from None
+                    result.skipped.append((row.line, str(error)))
+                    if row.key is not None and sameness and writer.keys.unused(row.key):
+                        writer.keys.remember(KeyRecord(row.key, sameness, None, 1, str(error)))
+                    continue
+                result.count(applied.ref, applied.events)
+                if row.key is not None:
+                    writer.keys.remember(KeyRecord(row.key, sameness, applied.ref))
+            accounts = writer.state.accounts
+            result.balances = {
+                name: (accounts[name].balance, accounts[name].currency)
+                for name in sorted(result.accounts)
+            }
+        return result
+
+    def statement(
+        self,
+        account: str,
+        read_rows: Callable[[Currency], list[StatementRow]],
+        *,
+        window: int,
+        add: bool,
+        dry_run: bool,
+        today: date,
+    ) -> Statement:
+        """Match a bank statement to the register and clear the matches, adding what only the
+        bank has (monthend.py); all in one transaction, rolled back when `dry_run`."""
+        with self._writing(dry_run=dry_run, existing=True) as writer:
+            return monthend.statement(
+                writer, account, read_rows, window=window, add=add, dry_run=dry_run, today=today
+            )
+
+    def reconcile_statement(
+        self, account: str, day: date, balance: str
+    ) -> tuple[Reconciliation, Outcome | None, list[Entry]]:
+        """Verify the log, then compare the cleared balance of `account` as of `day` with the
+        statement's `balance`: equal, a StatementReconciled event marks the cleared entries
+        reconciled and seals the period; different, StatementDoesNotMatch (nothing written).
+        Also the entries still outstanding."""
+        self._require_file()
+        with open_store(self.path, write=True) as store, store.transaction():
+            check = reconcile(store)
+            if not check.ok:
+                return check, None, []
+            writer = Writer(store)
+            known = account in writer.state.accounts
+            entries = tuple(store.entries(account, day)) if known else ()
+            command = ReconcileStatement(account, day, balance, entries)
+            reconciled = outcome(command, writer.apply(command), writer.state)
+            writer.flush()
+        # A voided entry and its void cancel out, and no statement will ever show them.
+        outstanding = [entry for entry in entries if not entry.status and not entry.void]
+        return check, reconciled, outstanding
+
+    def restore(self, rows: Callable[[], Iterable[Row]]) -> Restored:
+        """Append the rows of a backup into a ledger that holds no event: the very same rows
+        (seq, recorded times, hashes), through the one write path, so that the state and the
+        read models follow them. `rows` reads them, verifying each as it goes."""
+        with self._writing() as writer:
+            if writer.chain.seq:
+                raise Denied(not_empty(self.path, writer.chain.seq))
+            count = 0
+            for row in rows():
+                writer.append([row])
+                count += 1
+        return Restored(str(self.path), count, writer.chain.seq, writer.chain.hash)
+
+    def require_empty(self) -> None:
+        """Denied when the ledger already holds events: checked before a restore reads its
+        backup. A missing ledger is empty."""
+        try:
+            with self.query() as q:
+                seq = q.head()[0]
+        except NoLedger:
+            return
+        if seq:
+            raise Denied(not_empty(self.path, seq))
+
+    def rebuild(self) -> Reconciliation:
+        """Verify the log, and when it is intact derive every read model again from it, in
+        one write transaction. A broken log is left as it is (the findings say why)."""
+        self._require_file()
+        with open_store(self.path, write=True) as store, store.transaction():
+            result = reconcile(store)
+            if result.ok:
+                store.rebuild_read_models()
+        return result
+
+    def _exists(self) -> bool:
+        return ledger_exists(self.path)
+
+    def _require_file(self) -> None:
+        """What works on an existing ledger only (never creates one): NoLedger otherwise."""
+        if not self._exists():
+            raise NoLedger(f"no ledger at {self.path}")
+
+    def query(self, *, damaged_ok: bool = False) -> AbstractContextManager[Queries]:
+        """A read-only view of one moment of the ledger (see queries.read)."""
+        return read(self.path, damaged_ok=damaged_ok)
+
+
+def not_empty(path: Path, events: int) -> str:
+    return (
+        f"the ledger at {path} already holds {events} events; restore writes only into a new "
+        "or empty ledger (give another --db)"
+    )

@@ -1,0 +1,166 @@
+"""The one path by which events reach the log: decide, link, append.
+
+A `Writer` works inside one write transaction of a store. `apply` decides a command against
+the state and links its events at the head of the chain; `append` is the one function that
+appends, whatever brought the rows: a single command, the rows of an import, the entries a
+bank statement adds and their clearing, a statement reconciliation, or the rows of a restored
+backup (linked by the ledger that wrote them, verified before they get here). Each appended
+row is folded into the state and into the changes of the read models, so the next command of
+the same transaction is decided against it; rows are written in batches, so that an import of
+millions streams in flat memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import NamedTuple
+
+from ledger_cli.app.keys import Keys
+from ledger_cli.app.results import Outcome
+from ledger_cli.domain.commands import (
+    ChargeFee,
+    CloseAccount,
+    Command,
+    Deposit,
+    OpenAccount,
+    PayInterest,
+    ReconcileStatement,
+    Transfer,
+    Withdraw,
+    WriteCheck,
+)
+from ledger_cli.domain.dates import format_recorded, now_utc
+from ledger_cli.domain.decider import decide
+from ledger_cli.domain.events import Event
+from ledger_cli.domain.state import State, evolve
+from ledger_cli.errors import IntegrityFailure
+from ledger_cli.store.base import Row, Store
+from ledger_cli.store.chain import Chain, link_hash, to_event
+from ledger_cli.store.readmodels import Changes, load_state
+
+BATCH = 5_000  # rows held before they are written together
+
+
+class Applied(NamedTuple):
+    """A command as it was appended: its ref, its events, and warnings for the user."""
+
+    ref: str
+    events: list[Event]
+    warnings: list[str]
+
+
+class Writer:
+    """Decides and appends, inside the caller's write transaction on `store`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        head = store.head()
+        if head.seq:
+            # The new events chain from the head: its own hash must hold. (Only reconcile
+            # verifies the whole log.)
+            row = store.row_at(head.seq)
+            if row is None or link_hash(row.prev_hash, row) != row.hash:
+                raise IntegrityFailure(
+                    f"{store.location}: the last event (seq {head.seq}) does not match its "
+                    "hash; run `ledger reconcile`"
+                )
+        if not store.read_models_current():
+            # A file from an older version, or tables emptied by hand.
+            store.rebuild_read_models()
+        self.state = load_state(store)
+        self.chain = Chain(head, format_recorded(now_utc()))
+        self.keys = Keys(store)
+        self._rows: list[Row] = []
+        self._changes = Changes()
+
+    def apply(self, command: Command) -> Applied:
+        """Decide `command` against the state and append its events; Denied or InvalidValue,
+        and nothing appended, when it is refused."""
+        decision = decide(self.state, command)
+        events = self.append(self.chain.link(decision.events))
+        return Applied(decision.ref, events, decision.warnings)
+
+    def append(self, rows: Sequence[Row]) -> list[Event]:
+        """Append rows linked at the head of the chain; the state and the read models follow
+        each. The events, as folded, are returned."""
+        events = []
+        for row in rows:
+            if not self.chain.follows(row):
+                raise IntegrityFailure(
+                    f"seq {row.seq} is not the next link after seq {self.chain.seq}"
+                )
+            event = to_event(row)
+            evolve(self.state, event)
+            self._changes.add(event, row.hash)
+            self.chain.advance(row)
+            events.append(event)
+        self._rows.extend(rows)
+        if len(self._rows) >= BATCH:
+            self.flush()
+        return events
+
+    def flush(self) -> None:
+        """Write the rows held, the read models they change, and the keys set."""
+        if self._rows:
+            self.store.append(self._rows)
+            self.store.save_read_models(self.state, self._changes)
+            self._rows, self._changes = [], Changes()
+            # What was loaded or set is in the store now: load it again when asked for.
+            self.state.forget_loaded()
+        keys = self.keys.take()
+        if keys:
+            self.store.remember_keys(keys)
+
+
+@contextmanager
+def writing(store: Store, *, dry_run: bool = False) -> Iterator[Writer]:
+    """A Writer inside one transaction of `store`: everything it appended is written when the
+    block ends, all or nothing (rolled back on an error, and after a `dry_run`)."""
+    with store.transaction(dry_run=dry_run):
+        writer = Writer(store)
+        yield writer
+        writer.flush()
+
+
+def outcome(
+    command: Command, applied: Applied, state: State, *, repeated: bool = False
+) -> Outcome:
+    """What `command` did, for the user: its ref, events and warnings, and the balance of the
+    account it names (for a transfer, the account the money left)."""
+    events = applied.events
+    named = _named_account(command, events)
+    # The balance the command left: that of its own last event on the named account.
+    balance = next(
+        (event.balance for event in reversed(events) if event.account == named),
+        state.accounts[named].balance,
+    )
+    return Outcome(
+        ref=applied.ref,
+        events=events,
+        account=named,
+        balance=balance,
+        warnings=applied.warnings,
+        currencies={
+            name: state.accounts[name].currency for name in {event.account for event in events}
+        },
+        repeated=repeated,
+    )
+
+
+def _named_account(command: Command, events: list[Event]) -> str:
+    match command:
+        case OpenAccount(name=name) | CloseAccount(name=name):
+            return name
+        case Transfer(source=source):
+            return source
+        case (
+            Deposit(account=account)
+            | WriteCheck(account=account)
+            | Withdraw(account=account)
+            | ChargeFee(account=account)
+            | PayInterest(account=account)
+            | ReconcileStatement(account=account)
+        ):
+            return account
+    return events[0].account

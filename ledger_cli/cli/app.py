@@ -1,0 +1,228 @@
+"""The typer application: the global options (--db, --debug, --version), which ledger a command
+works on, and the root group, which loads a command's module only when that command runs and
+is the one place where errors become a message on stderr and an exit status. No traceback
+reaches a user unless --debug or LEDGER_DEBUG=1 asks for it.
+"""
+
+import importlib
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+
+import typer
+from typer.core import TyperGroup
+
+from ledger_cli import __version__
+from ledger_cli.errors import ExitCode, IntegrityFailure, LedgerError, OutputError
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from ledger_cli.app.queries import Queries
+    from ledger_cli.app.results import Reconciliation
+    from ledger_cli.domain.commands import Command
+
+# Every command, in the order `ledger --help` lists them, and the module of ledger_cli.cli that
+# defines it. Only the module of the command being run is imported (tests/cli/test_app.py
+# checks this table against the modules).
+COMMANDS = {
+    "deposit": "writes",
+    "check": "writes",
+    "withdraw": "writes",
+    "transfer": "writes",
+    "void": "writes",
+    "open": "writes",
+    "close": "writes",
+    "fee": "writes",
+    "interest": "writes",
+    "clear": "writes",
+    "unclear": "writes",
+    "statement": "monthend",
+    "import": "writes",
+    "balance": "queries",
+    "history": "queries",
+    "audit": "integrity",
+    "reconcile": "integrity",
+    "digest": "integrity",
+    "diff": "queries",
+    "rebuild": "integrity",
+    "export": "terminal",
+    "restore": "terminal",
+    "chart": "terminal",
+}
+
+
+class Settings(NamedTuple):
+    db: Path | None
+    debug: bool
+
+
+def _debug_env() -> bool:
+    return os.environ.get("LEDGER_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _debugging(ctx: typer.Context) -> bool:
+    settings = ctx.find_object(Settings)
+    return settings.debug if settings is not None else _debug_env()
+
+
+class LedgerGroup(TyperGroup):
+    """The root group: builds a command from its module when it is asked for, and turns every
+    error into one line on stderr and the documented exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module = importlib.import_module(f"ledger_cli.cli.{COMMANDS[cmd_name]}")
+            commands: typer.Typer = module.commands
+            info = next(i for i in commands.registered_commands if command_name(i) == cmd_name)
+            self.commands[cmd_name] = typer.main.get_command_from_info(
+                info, pretty_exceptions_short=True, rich_markup_mode=None
+            )
+        return self.commands.get(cmd_name)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+            raise
+        except LedgerError as error:
+            return self.invoke_failed(ctx, error)
+        except BrokenPipeError:
+            # The reader went away (`ledger audit | head`): not an error of ours.
+            sys.stderr.close()
+            raise typer.Exit(ExitCode.OK) from None
+        except OSError as error:
+            # Only writing the answer can fail this way: storage errors are translated.
+            return self.invoke_failed(
+                ctx, OutputError(f"cannot write the output: {error.strerror or error}")
+            )
+        except Exception as error:
+            if _debugging(ctx):
+                traceback.print_exc()
+            typer.echo(
+                f"ledger: internal error: {type(error).__name__}: {error} "
+                "(run with --debug for the traceback, and please report it)",
+                err=True,
+            )
+            raise typer.Exit(ExitCode.INTERNAL) from error
+
+    def invoke_failed(self, ctx: Any, error: LedgerError) -> Any:
+        """One line on stderr and the error's exit code."""
+        if _debugging(ctx):
+            traceback.print_exc()
+        from ledger_cli.view.output import clean
+
+        typer.echo(f"ledger: {clean(str(error))}", err=True)
+        raise typer.Exit(error.exit_code) from error
+
+
+def command_name(info: typer.models.CommandInfo) -> str:
+    """The name a command is typed as."""
+    return info.name or (info.callback.__name__ if info.callback else "").replace("_", "-")
+
+
+app = typer.Typer(
+    cls=LedgerGroup,
+    name="ledger",
+    help="An event-sourced checkbook register: every command appends immutable events to a "
+    "hash-chained SQLite log; every query replays it, at any point in time.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ledger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", envvar="LEDGER_DB", help="The ledger file (env LEDGER_DB)."),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks (also: LEDGER_DEBUG=1).")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
+    """An event-sourced checkbook register for the command line."""
+    ctx.obj = Settings(db=db, debug=debug or _debug_env())
+
+
+class LedgerFile(NamedTuple):
+    """The file a command works on; only the default location's folder may be created."""
+
+    path: Path
+    create_folder: bool
+
+
+def ledger_file(db: Path | str | None) -> LedgerFile:
+    """The ledger `--db` names, else LEDGER_DB, else ledger.db in the platform's user data
+    folder."""
+    if db is None:
+        db = os.environ.get("LEDGER_DB") or None
+    if db is not None:
+        return LedgerFile(Path(db).expanduser(), create_folder=False)
+    from platformdirs import user_data_path
+
+    return LedgerFile(user_data_path("ledger", appauthor=False) / "ledger.db", True)
+
+
+def chosen_file(ctx: typer.Context) -> LedgerFile:
+    """The ledger of the command being run."""
+    settings = ctx.find_object(Settings)
+    return ledger_file(settings.db if settings is not None else None)
+
+
+def write(ctx: typer.Context, command: "Command", as_json: bool, key: str | None) -> None:
+    """The write path of a single command: one service call, one line of output."""
+    from ledger_cli.app.service import Ledger
+    from ledger_cli.cli.options import idempotency_key
+    from ledger_cli.view.outcome import outcome
+    from ledger_cli.view.output import Output
+
+    file = chosen_file(ctx)
+    ledger = Ledger(file.path, create_folder=file.create_folder)
+    result = ledger.execute(command, key=idempotency_key(key))
+    try:
+        outcome(Output(), result, as_json=as_json)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        # Say that it was recorded, so that nobody retries it.
+        raise OutputError(
+            f"recorded as {result.ref}, but the output could not be written: "
+            f"{error.strerror or error}"
+        ) from error
+
+
+def read(ctx: typer.Context, *, damaged_ok: bool = False) -> "AbstractContextManager[Queries]":
+    """The read path: a snapshot of the log; it never creates a file."""
+    from ledger_cli.app.queries import read as snapshot
+
+    return snapshot(chosen_file(ctx).path, damaged_ok=damaged_ok)
+
+
+def fail_if_broken(result: "Reconciliation") -> None:
+    """Exit 3 naming the first failing seq (the report itself is already printed)."""
+    if not result.ok:
+        first = result.findings[0]
+        raise IntegrityFailure(
+            f"the log is broken at seq {first.seq} ({first.kind}): {first.detail}"
+        )

@@ -1,0 +1,90 @@
+"""Dynamic shell completion: account names and transaction references from the ledger that the
+command line being completed names (--db, else LEDGER_DB, else the default file).
+
+typer calls these while the user presses Tab (`_LEDGER_COMPLETE=complete_<shell> ledger`).
+They open the ledger read-only, never create a file, and never fail: whatever goes wrong (no
+ledger, a locked or damaged file) they offer nothing and print nothing. The shell scripts in
+completions/ are typer's, generated from the app by completions/generate.py.
+"""
+
+from pathlib import Path
+
+import typer
+
+# How many of the latest entries `void REF` offers refs from: completion must answer at once,
+# whatever the length of the log.
+RECENT_ENTRIES = 5_000
+
+SHELLS = {"bash": "ledger.bash", "zsh": "_ledger", "fish": "ledger.fish"}
+COMPLETE_VAR = "_LEDGER_COMPLETE"
+
+
+def _ledger_path(ctx: typer.Context) -> Path:
+    """The file the completed command would use (the root callback, which sets it up for a
+    command, does not run while completing)."""
+    from ledger_cli.cli.app import ledger_file
+
+    return ledger_file(ctx.find_root().params.get("db")).path
+
+
+def _accounts(ctx: typer.Context, incomplete: str, *, open_only: bool) -> list[tuple[str, str]]:
+    from ledger_cli.app.queries import read
+
+    with read(_ledger_path(ctx)) as q:
+        return [
+            (name, f"{info.currency.code}{' (closed)' if info.closed else ''}")
+            for name, info in sorted(q.accounts.items())
+            if name.startswith(incomplete) and not (open_only and info.closed)
+        ]
+
+
+def complete_account(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """The ledger's account names that start with what was typed, with their currency."""
+    try:
+        return _accounts(ctx, incomplete, open_only=False)
+    except Exception:
+        return []
+
+
+def complete_open_account(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """The accounts that are not closed (what `close` can close)."""
+    try:
+        return _accounts(ctx, incomplete, open_only=True)
+    except Exception:
+        return []
+
+
+def complete_ref(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """The refs of the latest transactions that can still be voided (neither voids nor
+    voided), newest first, with what each was."""
+    try:
+        return _refs(ctx, incomplete)
+    except Exception:
+        return []
+
+
+def _refs(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    from ledger_cli.app.projections import parse_details
+    from ledger_cli.app.queries import read
+    from ledger_cli.domain.events import EventType
+    from ledger_cli.domain.money import format_amount
+    from ledger_cli.view.output import clean
+    from ledger_cli.view.register import LABELS
+
+    found: dict[str, str] = {}
+    voided: set[str] = set()
+    with read(_ledger_path(ctx)) as q:
+        for row in q.latest_entries(RECENT_ENTRIES):
+            details = parse_details(row.details)
+            if row.type == EventType.TRANSACTION_VOIDED:
+                voided.add(str(details.get("voids")))
+                continue
+            if row.ref in voided or row.ref in found or not row.ref.startswith(incomplete):
+                continue
+            info = q.accounts.get(row.account)
+            amount = format_amount(row.amount, info.currency) if info else str(row.amount)
+            label = LABELS.get(EventType(row.type), row.type)
+            who = details.get("payee") or details.get("memo") or ""
+            parts = (row.date, label, amount, row.account, clean(str(who))[:40])
+            found[row.ref] = " ".join(part for part in parts if part)
+    return list(found.items())

@@ -1,0 +1,138 @@
+"""The queries of the register: balance, history and diff. Each parses its options, asks one
+snapshot of the log and prints the answer; none writes."""
+
+from typing import Annotated
+
+import typer
+
+from ledger_cli.cli.app import read
+from ledger_cli.cli.options import (
+    Account,
+    AsCsv,
+    AsJson,
+    AsOf,
+    KnownAt,
+    output_format,
+    when,
+    whole_number,
+)
+from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
+from ledger_cli.domain.dates import parse_date, parse_known_at
+from ledger_cli.errors import InvalidValue
+
+commands = typer.Typer()
+
+
+@commands.command()
+def balance(
+    ctx: typer.Context,
+    account: Account = DEFAULT_ACCOUNT,
+    all_: Annotated[bool, typer.Option("--all", help="Every account.")] = False,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    cleared: Annotated[
+        bool,
+        typer.Option("--cleared", help="Only cleared and reconciled entries: the bank's view."),
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """The balance of an account, as of any day, as known at any time.
+
+    \b
+    Examples:
+      ledger balance
+      ledger balance -a savings --as-of 2026-03-01
+      ledger balance --all --json
+    """
+    from ledger_cli.view.output import Output
+    from ledger_cli.view.reports import balances
+
+    day, known = when(as_of, known_at)
+    with read(ctx) as q:
+        if cleared:
+            items = (
+                q.cleared_balances(day, known) if all_ else [q.cleared_balance(account, day, known)]
+            )
+        else:
+            items = q.balances(day, known) if all_ else [q.balance(account, day, known)]
+    balances(Output(), items, as_json=as_json, single=not all_)
+
+
+@commands.command()
+def history(
+    ctx: typer.Context,
+    account: Account = DEFAULT_ACCOUNT,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Show entries effective on or after this day.")
+    ] = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    limit: Annotated[
+        str | None, typer.Option("--limit", help="Keep the last N rows up to --as-of.")
+    ] = None,
+    as_json: AsJson = False,
+    as_csv: AsCsv = False,
+) -> None:
+    """The register: entries in effective order with a running balance.
+
+    \b
+    Examples:
+      ledger history
+      ledger history --since 2026-03-01 --as-of 2026-03-31 --csv
+    """
+    from ledger_cli.view.output import Output
+    from ledger_cli.view.register import history as listing
+
+    fmt = output_format(as_json, as_csv)
+    start = parse_date(since, "--since") if since is not None else None
+    day, known = when(as_of, known_at)
+    rows = whole_number(limit, "--limit")
+    with read(ctx) as q:
+        lines = q.history(account, since=start, as_of=day, known_at=known, limit=rows)
+        listing(Output(), lines, q.account(account), fmt=fmt)
+
+
+@commands.command()
+def diff(
+    ctx: typer.Context,
+    known_at: Annotated[
+        str,
+        typer.Option(
+            "--known-at",
+            help="The earlier knowledge time: when the report was printed (a bare date: the "
+            "end of that day; audit's recorded_at verbatim).",
+            metavar="WHEN",
+        ),
+    ],
+    account: Account = DEFAULT_ACCOUNT,
+    all_: Annotated[bool, typer.Option("--all", help="Every account.")] = False,
+    as_of: AsOf = None,
+    to_known_at: Annotated[
+        str,
+        typer.Option(
+            "--to-known-at", help="The later knowledge time (default: now).", metavar="WHEN"
+        ),
+    ] = "now",
+    as_json: AsJson = False,
+) -> None:
+    """Why a balance changed since it was reported: the balance as of a day, as known at two
+    times, and the events recorded in between that explain the difference.
+
+    \b
+    Example:
+      ledger diff --as-of 2026-03-31 --known-at 2026-04-02
+    """
+    from ledger_cli.view.output import Output
+    from ledger_cli.view.reports import diffs
+
+    day, earlier = when(as_of, known_at)
+    later = parse_known_at(to_known_at, "--to-known-at")
+    assert earlier is not None
+    if later < earlier:
+        raise InvalidValue("--to-known-at must not be before --known-at")
+    with read(ctx) as q:
+        if all_:
+            items = q.diffs(day, earlier, later)
+        else:
+            items = [q.diff(account, day, earlier, later)]
+        diffs(Output(), items, as_json=as_json, single=not all_)

@@ -1,0 +1,183 @@
+"""Commands: requests to change the ledger, named as verbs. `decide` accepts or denies them.
+
+Amounts are carried as the user typed them: only the account's currency says how many
+decimals they may have, and that is known when the command is decided. Commands are named
+tuples: immutable, cheap to define (a command's start-up pays for every class it loads), and
+an import makes one per row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+
+from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
+from ledger_cli.domain.statements import Entry
+from ledger_cli.errors import InvalidValue
+
+
+class OpenAccount(NamedTuple):
+    name: str
+    date: date
+    currency: str = "USD"
+    overdraft_limit: str = "0"
+
+
+class CloseAccount(NamedTuple):
+    name: str
+    date: date
+
+
+class _PlainEntry(NamedTuple):
+    """The fields of a deposit, a fee and interest: money in or out of one account."""
+
+    amount: str
+    date: date
+    account: str = DEFAULT_ACCOUNT
+    payee: str | None = None
+    memo: str | None = None
+    force: bool = False
+
+
+class Deposit(_PlainEntry):
+    """Money paid into the account."""
+
+    __slots__ = ()
+
+
+class ChargeFee(_PlainEntry):
+    """A fee the bank took: recorded even when it overdraws (with a warning)."""
+
+    __slots__ = ()
+
+
+class PayInterest(_PlainEntry):
+    """Interest the bank paid."""
+
+    __slots__ = ()
+
+
+class WriteCheck(NamedTuple):
+    amount: str
+    date: date
+    account: str = DEFAULT_ACCOUNT
+    number: int | None = None
+    payee: str | None = None
+    memo: str | None = None
+    force: bool = False
+    from_bank: bool = False  # a row of the bank's statement: it happened, whatever the limit
+
+
+class Withdraw(NamedTuple):
+    amount: str
+    date: date
+    account: str = DEFAULT_ACCOUNT
+    memo: str | None = None
+    force: bool = False
+    from_bank: bool = False  # a row of the bank's statement: it happened, whatever the limit
+
+
+class Transfer(NamedTuple):
+    amount: str
+    date: date
+    source: str
+    target: str
+    memo: str | None = None
+    force: bool = False
+
+
+class Void(NamedTuple):
+    ref: str
+    date: date | None = None
+    reason: str | None = None
+    force: bool = False
+
+
+class Clear(NamedTuple):
+    """The bank has these transactions. `account` limits it to that account's entries (a
+    transfer has two); `fingerprints` (one per ref) name the statement rows that cleared them."""
+
+    refs: tuple[str, ...]
+    date: date
+    account: str | None = None
+    fingerprints: tuple[str | None, ...] = ()
+
+
+class Unclear(NamedTuple):
+    refs: tuple[str, ...]
+    date: date
+    account: str | None = None
+    force: bool = False
+
+
+class ReconcileStatement(NamedTuple):
+    """The bank's statement of `account` through `date` ends at `balance` (signed, as typed).
+    `entries` are the account's entries effective by then, with their status, as the
+    service read them (the decider itself reads no database)."""
+
+    account: str
+    date: date
+    balance: str
+    entries: tuple[Entry, ...] = ()
+
+
+Command = (
+    OpenAccount
+    | CloseAccount
+    | Deposit
+    | WriteCheck
+    | Withdraw
+    | Transfer
+    | Void
+    | ChargeFee
+    | PayInterest
+    | Clear
+    | Unclear
+    | ReconcileStatement
+)
+
+
+def fingerprint(command: Command) -> str:
+    """What makes two commands "the same content" for an idempotency key: the command and
+    every field, amounts compared by value (`100` is `100.00` is `$100`). Stored with each
+    key, so it must not change for a command that already exists."""
+    fields = {
+        name: _normal_amount(value) if name in _AMOUNT_FIELDS else value
+        for name, value in command._asdict().items()
+    }
+    text = json.dumps([type(command).__name__, fields], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+_AMOUNT_FIELDS = frozenset({"amount", "overdraft_limit"})
+
+
+def _normal_amount(text: str) -> str:
+    """Plain amounts by value (`100`, `100.00`, `$1,00.0`); anything else (`1e2`, which the
+    decider refuses) as typed."""
+    cleaned = text.strip().removeprefix("$").replace(",", "")
+    if not _PLAIN_AMOUNT.fullmatch(cleaned):
+        return text
+    try:
+        return str(Decimal(cleaned).normalize())
+    except InvalidOperation:
+        return text
+
+
+_PLAIN_AMOUNT = re.compile(r"[0-9]*\.?[0-9]*", re.ASCII)
+
+
+MAX_KEY_LENGTH = 200
+
+
+def check_key(text: str, what: str = "--id") -> str:
+    """An idempotency key: 1 to MAX_KEY_LENGTH printable characters."""
+    if not text or len(text) > MAX_KEY_LENGTH or not text.isprintable():
+        raise InvalidValue(
+            f"{what} {text!r} is not valid; use 1 to {MAX_KEY_LENGTH} printable characters"
+        )
+    return text

@@ -1,0 +1,112 @@
+"""Events: immutable facts, named in the past tense, as decided and as recorded in the log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import NamedTuple
+
+Details = Mapping[str, str | int]
+
+
+class EventType(StrEnum):
+    ACCOUNT_OPENED = "AccountOpened"
+    ACCOUNT_CLOSED = "AccountClosed"
+    FUNDS_DEPOSITED = "FundsDeposited"
+    CHECK_WRITTEN = "CheckWritten"
+    CASH_WITHDRAWN = "CashWithdrawn"
+    TRANSFER_SENT = "TransferSent"
+    TRANSFER_RECEIVED = "TransferReceived"
+    TRANSACTION_VOIDED = "TransactionVoided"
+    FEE_CHARGED = "FeeCharged"
+    INTEREST_PAID = "InterestPaid"
+    TRANSACTION_CLEARED = "TransactionCleared"
+    TRANSACTION_UNCLEARED = "TransactionUncleared"
+    STATEMENT_RECONCILED = "StatementReconciled"
+
+
+# Events that move money, and so appear in the register; the sign their amount must have
+# (+1 credit, -1 debit, 0 either: a void reverses whatever it voids).
+MONEY_SIGNS: Mapping[str, int] = {
+    EventType.FUNDS_DEPOSITED: 1,
+    EventType.CHECK_WRITTEN: -1,
+    EventType.CASH_WITHDRAWN: -1,
+    EventType.TRANSFER_SENT: -1,
+    EventType.TRANSFER_RECEIVED: 1,
+    EventType.TRANSACTION_VOIDED: 0,
+    EventType.FEE_CHARGED: -1,
+    EventType.INTEREST_PAID: 1,
+}
+MONEY_TYPES = frozenset(MONEY_SIGNS)
+ALL_TYPES = frozenset(EventType)
+
+# The keys an event's details may carry, with the type of their values.
+DETAIL_KEYS: Mapping[str, type] = {
+    "payee": str,
+    "memo": str,
+    "number": int,
+    "reason": str,
+    "voids": str,
+    "currency": str,
+    "overdraft_limit": int,
+    "from": str,
+    "to": str,
+    "clears": str,  # TransactionCleared: the ref the bank has
+    "unclears": str,  # TransactionUncleared
+    "fingerprint": str,  # TransactionCleared from a statement row: the row's fingerprint
+    "statement_balance": int,  # StatementReconciled (its date is the statement date)
+    "refs": str,  # StatementReconciled: the refs it marks reconciled, comma-separated
+    "forced": int,  # 1: written with --force into a period sealed by a statement
+}
+
+# The events that open and close accounts, and those that change the cleared status of a
+# transaction's entry in one account. (Tuples in a fixed order: the store writes them into SQL
+# as literal lists, which must read the same in a query as in the index it is meant to use.)
+ACCOUNT_TYPES = (EventType.ACCOUNT_OPENED, EventType.ACCOUNT_CLOSED)
+STATUS_TYPES = (
+    EventType.STATEMENT_RECONCILED,
+    EventType.TRANSACTION_CLEARED,
+    EventType.TRANSACTION_UNCLEARED,
+)
+
+
+def status_changes(kind: str, details: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The (ref, status) pairs an event sets on its account's entries: "c" for the ref a
+    TransactionCleared clears, "" for the one a TransactionUncleared unclears, "R" for each
+    ref (comma-separated) a StatementReconciled covers; none for any other event."""
+    if kind == EventType.TRANSACTION_CLEARED:
+        return [(str(details.get("clears")), "c")]
+    if kind == EventType.TRANSACTION_UNCLEARED:
+        return [(str(details.get("unclears")), "")]
+    if kind == EventType.STATEMENT_RECONCILED:
+        return [(ref, "R") for ref in str(details.get("refs", "")).split(",") if ref]
+    return []
+
+
+class NewEvent(NamedTuple):
+    """An event as `decide` returns it: complete but for its place in the log. (Events are
+    tuples: an import makes millions, and a tuple is the cheapest immutable record.)"""
+
+    ref: str
+    type: EventType
+    account: str
+    amount: int
+    balance: int
+    date: date
+    details: Details
+
+
+class Event(NamedTuple):
+    """An event as recorded: a decided event, its place in the log (`seq`) and when it was
+    recorded, read from the stored row (store.base.Row, whose hashes cover these fields)."""
+
+    seq: int
+    ref: str
+    type: str
+    account: str
+    amount: int
+    balance: int
+    date: date
+    recorded_at: str
+    details: Details

@@ -1,0 +1,143 @@
+"""Exact money: parsing user input into integer minor units and printing them back.
+
+No float is ever involved: text is matched by a regular expression and converted with `int`,
+and printed back with integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import NamedTuple
+
+from ledger_cli.errors import InvalidValue
+
+
+class Currency(NamedTuple):
+    code: str
+    decimals: int
+    symbols: tuple[str, ...]
+
+
+_CURRENCIES = [
+    Currency("USD", 2, ("$", "US$")),
+    Currency("EUR", 2, ("€",)),
+    Currency("GBP", 2, ("£",)),
+    Currency("CHF", 2, ()),
+    Currency("CAD", 2, ("$", "CA$")),
+    Currency("AUD", 2, ("$", "A$")),
+    Currency("NZD", 2, ("$", "NZ$")),
+    Currency("SEK", 2, ()),
+    Currency("NOK", 2, ()),
+    Currency("DKK", 2, ()),
+    Currency("PLN", 2, ()),
+    Currency("CZK", 2, ()),
+    Currency("MXN", 2, ("$",)),
+    Currency("INR", 2, ("₹",)),
+    Currency("CNY", 2, ()),
+    Currency("JPY", 0, ("¥",)),
+    Currency("KRW", 0, ("₩",)),
+    Currency("ISK", 0, ()),
+    Currency("KWD", 3, ()),
+    Currency("BHD", 3, ()),
+]
+CURRENCIES: dict[str, Currency] = {c.code: c for c in _CURRENCIES}
+DEFAULT_CURRENCY = "USD"
+
+# The largest amount and the largest balance magnitude, in minor units of any currency.
+# With |balance| <= MAX_MINOR and |amount| <= MAX_MINOR, every sum the tool forms (balance +
+# amount, and totals over up to 9,000 accounts) stays exact in a signed 64-bit integer.
+MAX_MINOR = 10**15 - 1
+
+_NUMBER = re.compile(
+    r"""
+    (?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)  # 10000 or 10,000 (commas group thousands only)
+    (?:\.(?P<frac>[0-9]+))?                  # optional fraction: 10000.5, 10000.50, 10.500
+    """,
+    re.VERBOSE | re.ASCII,
+)
+
+
+def currency(code: str) -> Currency:
+    """The currency for an ISO 4217 code the tool knows, else InvalidValue naming it."""
+    found = CURRENCIES.get(code.upper())
+    if found is None:
+        known = ", ".join(sorted(CURRENCIES))
+        raise InvalidValue(f"unknown currency {code!r}; known: {known}")
+    return found
+
+
+_EXPONENT = re.compile(r"[0-9.,]+e[+-]?[0-9]+")
+
+
+@cache
+def _prefixes(cur: Currency) -> tuple[str, ...]:
+    """The symbols and the code a typed amount may start with, longest first, upper case."""
+    return tuple(p.upper() for p in sorted((*cur.symbols, cur.code), key=len, reverse=True))
+
+
+def parse_amount(
+    text: str, cur: Currency, *, what: str = "amount", allow_zero: bool = False
+) -> int:
+    """Parse a positive amount typed by a user into minor units of `cur`.
+
+    Accepts `10000`, `10000.5`, `10,000.50`, a leading currency symbol or code (`$10,000.50`,
+    `USD 10`) and extra decimal digits that are zeros (`10.500`). Everything else is an
+    InvalidValue that names the value: signs, zero, NaN, infinity, exponents, too many
+    decimals, stray characters, and anything above MAX_MINOR.
+    """
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    body = text.strip()
+    if not body:
+        raise InvalidValue(f"{what} is empty; give a positive number such as 10000 or 12.50")
+    if not body[0].isdigit():
+        for prefix in _prefixes(cur):
+            if body.upper().startswith(prefix):
+                body = body[len(prefix) :].strip()
+                break
+    if body.startswith("-"):
+        raise InvalidValue(f"{what} {shown!r} is negative; amounts are always positive")
+    lowered = body.lower()
+    if lowered.lstrip("+") in {"nan", "inf", "infinity", "snan"}:
+        raise InvalidValue(f"{what} {shown!r} is not a finite number")
+    if _EXPONENT.fullmatch(lowered):
+        raise InvalidValue(f"{what} {shown!r} uses exponent notation; write the digits out")
+    match = _NUMBER.fullmatch(body)
+    if match is None or not (match["int"] or match["frac"]):
+        raise InvalidValue(f"{what} {shown!r} is not a number; give digits such as 10000 or 12.50")
+    whole = match["int"].replace(",", "")
+    frac = match["frac"] or ""
+    significant = frac.rstrip("0")
+    if len(whole.lstrip("0")) > 18:
+        raise InvalidValue(
+            f"{what} {shown!r} is above the maximum of {format_amount(MAX_MINOR, cur)}"
+        )
+    if len(significant) > cur.decimals:
+        raise InvalidValue(f"{what} {shown!r} has too many decimals; {cur.code} has {cur.decimals}")
+    minor: int = int(whole or "0") * 10**cur.decimals + (
+        int(significant.ljust(cur.decimals, "0")) if cur.decimals else 0
+    )
+    if minor == 0 and not allow_zero:
+        raise InvalidValue(f"{what} {shown!r} is zero; it must be greater than 0")
+    if minor > MAX_MINOR:
+        raise InvalidValue(
+            f"{what} {shown!r} is above the maximum of {format_amount(MAX_MINOR, cur)}"
+        )
+    return minor
+
+
+def format_amount(minor: int, cur: Currency, *, grouping: bool = False) -> str:
+    """Print minor units with the currency's decimals: 600000 -> "6000.00" (or "6,000.00")."""
+    whole, fraction = divmod(abs(minor), 10**cur.decimals)
+    sign = "-" if minor < 0 else ""
+    digits = f"{whole:,}" if grouping else str(whole)
+    return f"{sign}{digits}.{fraction:0{cur.decimals}d}" if cur.decimals else sign + digits
+
+
+def parse_signed(text: str, cur: Currency, what: str) -> int:
+    """A balance as a bank prints it: may be negative (`-12.50`, `(12.50)`) or zero."""
+    body = text.strip()
+    negative = body.startswith("-") or (body.startswith("(") and body.endswith(")"))
+    body = body.strip("()").removeprefix("-").strip()
+    minor = parse_amount(body, cur, what=what, allow_zero=True)
+    return -minor if negative else minor

@@ -1,0 +1,32 @@
+"""The records of a bank statement reconciliation: a row of the bank's statement, and an entry of
+the register as a statement sees it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+
+class StatementRow(NamedTuple):
+    """One row of a bank's statement, with the fingerprint that recognises it later."""
+
+    line: int
+    date: date
+    amount: int  # signed minor units: money in is positive
+    description: str
+    number: int | None
+    fingerprint: str
+
+
+class Entry(NamedTuple):
+    """One money-moving entry of an account, as a statement sees it."""
+
+    seq: int
+    ref: str
+    type: str
+    date: date
+    amount: int
+    number: int | None
+    payee: str | None
+    status: str
+    void: bool = False  # cancels out with its void before the bank had it: matches no row

@@ -1,0 +1,175 @@
+"""The books as double-entry transactions, for the journal formats (hledger.py, beancount.py).
+
+Each transaction of the register becomes one entry with a posting to `assets:<account>` per
+account it touches, and, when they do not sum to zero, a posting to a counter account named for
+what the money was (COUNTERS). A void reverses what it voids, counter account included. The
+writers end with an assertion per account of the balance that `ledger balance` gives, as of the
+same day and knowledge time, so that those tools check our arithmetic.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from ledger_cli.app.queries import Queries
+from ledger_cli.app.results import Balance, RegisterLine
+from ledger_cli.domain.dates import format_recorded
+from ledger_cli.domain.events import EventType
+from ledger_cli.domain.money import Currency
+from ledger_cli.view.output import clean
+from ledger_cli.view.register import LABELS
+
+# The counter account of each kind of entry, as hledger names it (beancount capitalises).
+COUNTERS: Mapping[str, str] = {
+    "FundsDeposited": "income:deposits",
+    "CheckWritten": "expenses:checks",
+    "CashWithdrawn": "expenses:cash",
+    "FeeCharged": "expenses:bank-fees",
+    "InterestPaid": "income:interest",
+}
+ASSETS = "assets"
+
+# Status marks of the register that mean "the bank has it": cleared and reconciled.
+CLEARED = frozenset({"c", "R"})
+
+
+class Posting(NamedTuple):
+    account: str  # a ledger account name
+    amount: int
+    currency: Currency
+    cleared: bool
+
+
+@dataclass
+class Entry:
+    """One transaction of the register, across the accounts it touches."""
+
+    ref: str
+    date: str
+    type: str
+    details: dict[str, Any]
+    postings: list[Posting] = field(default_factory=list)
+    counter: str | None = None  # where the rest of the money went or came from
+
+    @property
+    def cleared(self) -> bool:
+        return all(p.cleared for p in self.postings)
+
+    @property
+    def mixed(self) -> bool:
+        """Some postings are cleared and some are not (a transfer the bank has on one side)."""
+        return any(p.cleared for p in self.postings) and not self.cleared
+
+    def what(self) -> str:
+        """What the entry is, in a few words: `check 101`, `transfer from a to b`, `void of T2`."""
+        d = self.details
+        if self.type == EventType.TRANSACTION_VOIDED:
+            return f"void of {d.get('voids', '?')}"
+        if self.type in (EventType.TRANSFER_SENT, EventType.TRANSFER_RECEIVED):
+            source = next((p.account for p in self.postings if p.amount < 0), "?")
+            target = next((p.account for p in self.postings if p.amount > 0), "?")
+            return f"transfer from {source} to {target}"
+        label = str(LABELS.get(EventType(self.type), self.type))
+        return f"{label} {d['number']}" if d.get("number") is not None else label
+
+    def note(self) -> str:
+        """The memo, or for a void its reason."""
+        key = "reason" if self.type == EventType.TRANSACTION_VOIDED else "memo"
+        return str(self.details.get(key) or "")
+
+    def narration(self) -> str:
+        """The memo, else what the entry is; a void says what it voids and why."""
+        if self.type == EventType.TRANSACTION_VOIDED:
+            return f"{self.what()}: {self.note()}" if self.note() else self.what()
+        return self.note() or self.what()
+
+
+class Journal:
+    """The register of every account as double-entry transactions, in effective order."""
+
+    def __init__(self, q: Queries, as_of: date | None, known_at: datetime | None) -> None:
+        self.q = q
+        self.as_of = as_of
+        self.known_at = known_at
+        # Accounts opened after the day exported did not exist yet on that day.
+        self.balances: list[Balance] = [
+            b
+            for b in q.balances(as_of, known_at)
+            if as_of is None or self._opened(b.account) <= as_of.isoformat()
+        ]
+        self.currencies = {b.account: b.currency for b in self.balances}
+        self.opened = {b.account: self._opened(b.account) for b in self.balances}
+        self._voided: dict[str, str] = {}
+        self.last_day = max(self.opened.values(), default="")
+        self.first_day = min(self.opened.values(), default="")
+        self.counters: set[str] = set()
+
+    def _opened(self, name: str) -> str:
+        return self.q.account(name, self.known_at).opened_on
+
+    def entries(self) -> Iterator[Entry]:
+        """The transactions in register order (date, seq): the registers of every account,
+        merged; the rows of one transaction are adjacent (one date, consecutive seqs)."""
+        registers = [
+            self.q.history(b.account, as_of=self.as_of, known_at=self.known_at)
+            for b in self.balances
+        ]
+        merged = heapq.merge(*registers, key=lambda line: (line.row.date, line.row.seq))
+        for ref, group in itertools.groupby(merged, key=lambda line: line.row.ref):
+            lines = list(group)
+            yield self._entry(ref, lines)
+
+    def _entry(self, ref: str, lines: list[RegisterLine]) -> Entry:
+        first = lines[0]
+        details: dict[str, Any] = {}
+        for line in lines:
+            details.update(line.details)
+        entry = Entry(ref, first.row.date, first.row.type, details)
+        for line in lines:
+            cur = self.currencies[line.row.account]
+            cleared = line.status in CLEARED
+            entry.postings.append(Posting(line.row.account, line.row.amount, cur, cleared))
+        total = sum(p.amount for p in entry.postings)
+        if total:
+            kind = entry.type
+            if kind == EventType.TRANSACTION_VOIDED:
+                kind = self._voided_type(str(details.get("voids", "")))
+            entry.counter = COUNTERS.get(kind) or (
+                "income:other" if total > 0 else "expenses:other"
+            )
+            self.counters.add(entry.counter)
+        self.last_day = max(self.last_day, entry.date)
+        self.first_day = min(self.first_day, entry.date) if self.first_day else entry.date
+        return entry
+
+    def _voided_type(self, ref: str) -> str:
+        """The type of the transaction a void reverses, which names its counter account."""
+        if ref not in self._voided:
+            rows = self.q.transaction(ref)
+            self._voided[ref] = next(
+                (row.type for row in rows if row.type != EventType.ACCOUNT_OPENED), ""
+            )
+        return self._voided[ref]
+
+    def preamble(self, comment: str) -> Iterator[str]:
+        seq, hash_ = self.q.head()
+        yield f"{comment} Exported by `ledger export`: the register of every account as"
+        yield f"{comment} double-entry transactions, then the balance of each account, asserted."
+        yield f"{comment} as of: {self.as_of.isoformat() if self.as_of else 'every entry'}"
+        known = format_recorded(self.known_at) if self.known_at else "now"
+        yield f"{comment} known at: {known}; head of the log: {seq}:{hash_}"
+
+
+def posting_line(indent: str, account: str, amount: str) -> str:
+    """A posting line: the account, then the amount right-aligned (two spaces at least)."""
+    return f"{indent}{account.ljust(36)}  {amount.rjust(20)}"
+
+
+def one_line(text: str) -> str:
+    """Free text on one line: control characters (newlines too) shown escaped."""
+    return clean(text).strip()

@@ -1,0 +1,218 @@
+"""The storage interface: what the application asks of a backend, and the small records it
+speaks in.
+
+The application imports this module and store/backends.py, never a backend's own modules. A
+backend owns its SQL, and translates its errors where they happen into errors.StorageError
+(exit 4), NoLedger or IntegrityFailure. Backend-neutral rules live beside this file: the hash
+chain (chain.py) and what events change in the read models (readmodels.py).
+
+One backend exists, SQLite (store/sqlite/). tests/store/test_contract.py holds what every
+backend must do; a second backend runs the same tests by adding itself to that module's
+`backend` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    from ledger_cli.domain.state import AccountState, State, Transaction
+    from ledger_cli.domain.statements import Entry
+    from ledger_cli.store.readmodels import Changes
+
+# The `prev_hash` of the first event, and the hash of an empty log.
+GENESIS = "0" * 64
+
+
+class Row(NamedTuple):
+    """One event of the log, column for column, as stored: the date and the details are the
+    stored text, since the hash covers exactly what is stored."""
+
+    seq: int
+    ref: str
+    type: str
+    account: str
+    amount: int
+    balance: int
+    date: str
+    recorded_at: str
+    details: str
+    prev_hash: str
+    hash: str
+
+
+COLUMNS = Row._fields
+
+
+class Head(NamedTuple):
+    """The last event of the log: where the next one is linked."""
+
+    seq: int  # 0 for an empty log
+    hash: str  # GENESIS for an empty log
+    recorded_at: str  # "" for an empty log
+
+
+class KeyRecord(NamedTuple):
+    """The first command made under an idempotency key: its fingerprint, and its ref when it
+    was recorded, or the exit code and message of its denial."""
+
+    key: str
+    fingerprint: str
+    ref: str | None
+    code: int | None = None
+    message: str | None = None
+
+
+class RowFilter(NamedTuple):
+    """Which rows of the log a read returns; each field that is given narrows them."""
+
+    account: str | None = None
+    ref: str | None = None
+    types: tuple[str, ...] | None = None  # event types (in a fixed order: see schema.type_in)
+    since: date | None = None  # effective on or after
+    as_of: date | None = None  # effective on or before
+    known_at: str | None = None  # recorded at or before (the stored text)
+    unknown_at: str | None = None  # recorded after
+    seqs: tuple[int, int] | None = None  # seq from, to (both included)
+    forced: bool = False  # only events written with --force into a sealed period
+
+
+EVERY_ROW = RowFilter()
+
+
+class Order(Enum):
+    """The order of a read: append order (seq) or register order (effective date, then seq),
+    oldest first or newest first."""
+
+    LOG = "seq"
+    LOG_NEWEST = "seq DESC"
+    REGISTER = "date, seq"
+    REGISTER_NEWEST = "date DESC, seq DESC"
+
+
+Progress = Callable[[int], None]
+
+
+class Store(Protocol):
+    """An open ledger. A write opens it with `write=True` and works inside `transaction()`; a
+    query works inside `snapshot()`, which sees one moment of the log."""
+
+    @property
+    def location(self) -> str:
+        """What messages call the ledger (a file's path)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def transaction(self, *, dry_run: bool = False) -> AbstractContextManager[None]:
+        """One write transaction that serialises with every other writer and reads the head
+        it appends to; all or nothing. A `dry_run` is rolled back."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """One read transaction: every read inside sees the same log."""
+        ...
+
+    # -- the log -----------------------------------------------------------------------------
+
+    def head(self) -> Head: ...
+
+    def row_at(self, seq: int) -> Row | None: ...
+
+    def rows(
+        self, where: RowFilter = EVERY_ROW, *, order: Order = Order.LOG, limit: int | None = None
+    ) -> Iterator[Row]:
+        """The rows `where` selects, in `order`, at most `limit`, streamed."""
+        ...
+
+    def total(self, where: RowFilter) -> int:
+        """The exact sum of the amounts of the rows `where` selects."""
+        ...
+
+    def append(self, rows: Sequence[Row]) -> None:
+        """Append rows linked at the head, inside the transaction; the store refuses a row
+        that is not the next link (gapless seq, prev_hash the head's hash)."""
+        ...
+
+    # -- the read models (see readmodels.py) ---------------------------------------------------
+
+    def read_models_current(self) -> bool:
+        """Whether the read models describe exactly this log: their position is the head."""
+        ...
+
+    def read_model_position(self) -> tuple[int, int]:
+        """(seq of the last event the read models include, number of refs), (0, 0) if none."""
+        ...
+
+    def rebuild_read_models(self) -> None:
+        """Derive every read model again from the log alone, inside the transaction."""
+        ...
+
+    def save_read_models(self, state: State, changes: Changes) -> None:
+        """Bring the read models up to the events in `changes`, folded into `state`."""
+        ...
+
+    def account_states(self) -> dict[str, AccountState]: ...
+
+    def find_transaction(self, ref: str) -> Transaction | None: ...
+
+    def check_ref(self, account: str, number: int) -> str | None:
+        """The ref that wrote check `number` in `account`."""
+        ...
+
+    def entry_status(self, ref: str, account: str) -> str | None:
+        """The bank status of one entry ("", "c", "R"); None when none was ever set."""
+        ...
+
+    def statement_row(self, account: str, fingerprint: str) -> str | None:
+        """The ref that cleared the bank statement row with `fingerprint`."""
+        ...
+
+    def balance(self, account: str) -> int:
+        """The account's balance over every entry, from the read models."""
+        ...
+
+    def balance_by_day(self, account: str, as_of: date) -> int | None:
+        """The balance as of the end of `as_of`, from the day totals; None when a day's
+        total was too large to keep (then the log must be summed)."""
+        ...
+
+    def entries(self, account: str, through: date | None = None) -> list[Entry]:
+        """The account's money-moving entries effective by `through`, as a bank statement
+        sees them (status, and whether an entry and its void cancel out)."""
+        ...
+
+    def read_model_mismatches(self, balances: Mapping[str, int]) -> list[str]:
+        """The accounts whose read models disagree with their verified last `balances`."""
+        ...
+
+    # -- idempotency keys ---------------------------------------------------------------------
+
+    def key(self, key: str) -> KeyRecord | None: ...
+
+    def remember_keys(self, records: Sequence[KeyRecord]) -> None: ...
+
+    # -- integrity ----------------------------------------------------------------------------
+
+    def quick_check(self, head: int, progress: Progress | None) -> dict[str, int] | None:
+        """Each account's last balance when the log (seq 1 to `head`) passes every check of
+        chain.Verifier; None when something fails or this pass cannot tell (the caller then
+        runs the Verifier, which names the first failing seq)."""
+        ...
+
+    def schema_problem(self) -> str | None:
+        """What is wrong with the log's table itself (its column types are no longer
+        enforced), or None."""
+        ...
+
+    def missing_guards(self) -> list[str]:
+        """The guards that made the store refuse edits of the log and are gone."""
+        ...

@@ -1,0 +1,91 @@
+"""The read models, backend-neutral: what appended events change in them, and the state a
+command is decided against, loaded from them.
+
+Read models are tables derived from the log that keep writes and queries fast at any length.
+They are a cache of the log, never a source of truth:
+
+- every write updates them in its own transaction, from the events it appends (`Changes`,
+  saved by the backend), so they always describe exactly the log up to their position (the seq
+  and hash of the last event they include);
+- a backend can drop their contents and derive them again from the log alone (rebuild);
+- a query uses them only when their position is the head of the log, and otherwise reads the
+  log itself, so a stale or missing read model costs speed, never a wrong answer.
+
+They hold: each account (currency, limit, opening day, closed, balance, last entry day, highest
+check number, the day it is sealed through), each transaction (its date and void links), which
+ref wrote each check number, each account's net movement per effective day, the bank status of
+each (ref, account) entry ("" , "c" cleared or "R" reconciled), the fingerprints of bank
+statement rows already cleared, and the position.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ledger_cli.domain.events import MONEY_TYPES, STATUS_TYPES, Event, EventType, status_changes
+from ledger_cli.domain.state import LazyMap, State, Transaction
+
+if TYPE_CHECKING:
+    from ledger_cli.store.base import Store
+
+
+class Changes:
+    """What appended events change in the read models, gathered event by event (`add`) and
+    saved by the backend. Every appended event belongs to a new reference, and a command's
+    events are contiguous, so a new reference starts where the ref changes."""
+
+    def __init__(self) -> None:
+        self.accounts: set[str] = set()
+        self.transactions: list[tuple[str, str, str | None, None]] = []
+        self.voided: list[tuple[str, str]] = []  # (voided_by, voided ref)
+        self.checks: list[tuple[str, int, str]] = []
+        self.days: dict[tuple[str, str], int | None] = {}
+        self.statuses: dict[tuple[str, str], str] = {}  # (ref, account) -> status
+        self.statement_rows: list[tuple[str, str, str]] = []
+        self.head: tuple[int, str] | None = None  # (seq, hash) of the last event
+
+    def add(self, event: Event, hash_: str) -> None:
+        """Gather what `event`, stored with `hash_`, changes."""
+        self.accounts.add(event.account)
+        voids = event.details.get("voids") if event.type == EventType.TRANSACTION_VOIDED else None
+        if not self.transactions or self.transactions[-1][0] != event.ref:
+            voided = str(voids) if voids is not None else None
+            self.transactions.append((event.ref, event.date.isoformat(), voided, None))
+            if voided is not None:
+                self.voided.append((event.ref, voided))
+        if event.type == EventType.CHECK_WRITTEN and "number" in event.details:
+            self.checks.append((event.account, int(event.details["number"]), event.ref))
+        if event.type in MONEY_TYPES:
+            key = (event.account, event.date.isoformat())
+            before = self.days.get(key, 0)
+            self.days[key] = None if before is None else before + event.amount
+        if event.type in STATUS_TYPES:
+            self._status(event)
+        self.head = (event.seq, hash_)
+
+    def _status(self, event: Event) -> None:
+        for ref, status in status_changes(event.type, event.details):
+            self.statuses[(ref, event.account)] = status
+        if event.type == EventType.TRANSACTION_CLEARED and "fingerprint" in event.details:
+            row = (event.account, str(event.details["fingerprint"]), event.ref)
+            self.statement_rows.append(row)
+
+
+def load_state(store: Store) -> State:
+    """The state a command is decided against, read from the read models (which must be
+    current): every account (there are few), and transactions, check numbers and statuses
+    loaded one by one, only when the command asks about them."""
+    seq, count = store.read_model_position()
+    state = State(seq=seq, accounts=store.account_states(), transaction_count=count)
+
+    def transaction(ref: str) -> Transaction | None:
+        # Refs are numbered in order: one past the count is a new one, not in the store.
+        if ref[:1] == "T" and ref[1:].isdigit() and int(ref[1:]) > state.transaction_count:
+            return None
+        return store.find_transaction(ref)
+
+    state.transactions = LazyMap(transaction)
+    state.checks = LazyMap(lambda key: store.check_ref(*key))
+    state.cleared = LazyMap(lambda key: store.entry_status(*key))
+    state.statement_rows = LazyMap(lambda key: store.statement_row(*key))
+    return state

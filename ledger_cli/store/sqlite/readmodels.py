@@ -1,0 +1,383 @@
+"""The read models in SQLite: their tables, how appended events are saved into them, how they
+are rebuilt from the log, and the lookups a write and a query make in them. What they hold,
+and why they are only a cache, is in store/readmodels.py."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from ledger_cli.domain.events import EventType as T
+from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY
+from ledger_cli.domain.state import AccountState, State, Transaction
+from ledger_cli.domain.statements import Entry
+from ledger_cli.store.readmodels import Changes
+from ledger_cli.store.sqlite.schema import MONEY, type_in
+from ledger_cli.store.sqlite.sums import INT64, SPLIT, exact_total, split_sums
+
+TABLES = (
+    "rm_accounts",
+    "rm_transactions",
+    "rm_checks",
+    "rm_days",
+    "rm_cleared",
+    "rm_statement_rows",
+    "rm_position",
+)
+
+DDL = [
+    """CREATE TABLE rm_accounts (
+        name            TEXT PRIMARY KEY,
+        currency        TEXT    NOT NULL,
+        overdraft_limit INTEGER NOT NULL,
+        opened_on       TEXT    NOT NULL,
+        closed          INTEGER NOT NULL,
+        balance         INTEGER NOT NULL,
+        last_entry_on   TEXT,
+        last_check      INTEGER NOT NULL,
+        sealed_through  TEXT
+    ) STRICT""",
+    """CREATE TABLE rm_transactions (
+        ref       TEXT PRIMARY KEY,
+        date      TEXT NOT NULL,
+        voids     TEXT,
+        voided_by TEXT
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_checks (
+        account TEXT    NOT NULL,
+        number  INTEGER NOT NULL,
+        ref     TEXT    NOT NULL,
+        PRIMARY KEY (account, number)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_days (
+        account TEXT NOT NULL,
+        date    TEXT NOT NULL,
+        net     INTEGER,
+        PRIMARY KEY (account, date)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_cleared (
+        ref     TEXT NOT NULL,
+        account TEXT NOT NULL,
+        status  TEXT NOT NULL,
+        PRIMARY KEY (ref, account)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_statement_rows (
+        account     TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        PRIMARY KEY (account, fingerprint)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_position (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        seq          INTEGER NOT NULL,
+        hash         TEXT    NOT NULL,
+        transactions INTEGER NOT NULL
+    ) STRICT""",
+]
+
+
+
+# -- lookups -------------------------------------------------------------------------------------
+
+
+def position(conn: sqlite3.Connection) -> tuple[int, str, int] | None:
+    """(seq, hash, number of refs) of the read models, or None when there are none."""
+    try:
+        found = conn.execute("SELECT seq, hash, transactions FROM rm_position").fetchone()
+    except sqlite3.OperationalError:
+        return None  # a file from before read models: the tables do not exist
+    return (found[0], found[1], found[2]) if found else None
+
+
+_ACCOUNT_SELECT = (
+    "SELECT name, currency, overdraft_limit, opened_on, closed, balance, last_entry_on, "
+    "last_check, sealed_through FROM rm_accounts"
+)
+
+
+def account_states(conn: sqlite3.Connection) -> dict[str, AccountState]:
+    return {str(row[0]): _account(row) for row in conn.execute(_ACCOUNT_SELECT)}
+
+
+def _account(row: Sequence[object]) -> AccountState:
+    name, code, limit, opened_on, closed, balance, last_entry_on, last_check, sealed = row
+    return AccountState(
+        name=str(name),
+        currency=CURRENCIES.get(str(code), CURRENCIES[DEFAULT_CURRENCY]),
+        overdraft_limit=int(str(limit)),
+        opened_on=date.fromisoformat(str(opened_on)),
+        balance=int(str(balance)),
+        closed=bool(closed),
+        last_entry_on=date.fromisoformat(str(last_entry_on)) if last_entry_on else None,
+        last_check=int(str(last_check)),
+        sealed_through=date.fromisoformat(str(sealed)) if sealed else None,
+    )
+
+
+def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
+    found = conn.execute(
+        "SELECT date, voids, voided_by FROM rm_transactions WHERE ref = ?", (ref,)
+    ).fetchone()
+    if found is None:
+        return None
+    entries = conn.execute(
+        f"SELECT account, amount FROM events WHERE ref = ? AND {type_in(MONEY)} ORDER BY seq",
+        (ref,),
+    ).fetchall()
+    return Transaction(
+        ref=ref,
+        date=date.fromisoformat(found[0]),
+        entries=[(account, amount) for account, amount in entries],
+        voids=found[1],
+        voided_by=found[2],
+    )
+
+
+def one(conn: sqlite3.Connection, sql: str, key: Sequence[object]) -> str | None:
+    """The first column of the one row `sql` finds, as text; None when there is none."""
+    found = conn.execute(sql, key).fetchone()
+    return str(found[0]) if found else None
+
+
+CHECK = "SELECT ref FROM rm_checks WHERE account = ? AND number = ?"
+STATUS = "SELECT status FROM rm_cleared WHERE ref = ? AND account = ?"
+STATEMENT_ROW = "SELECT ref FROM rm_statement_rows WHERE account = ? AND fingerprint = ?"
+
+
+def balance(conn: sqlite3.Connection, account: str) -> int:
+    found = conn.execute("SELECT balance FROM rm_accounts WHERE name = ?", (account,)).fetchone()
+    return int(found[0]) if found else 0
+
+
+def balance_by_day(conn: sqlite3.Connection, account: str, as_of: date) -> int | None:
+    """The account's balance as of the end of `as_of`, from its daily nets; None when a
+    day's net was too large to store (then the log must be summed)."""
+    day = as_of.isoformat()
+    missing = conn.execute(
+        "SELECT count(*) FROM rm_days WHERE account = ? AND date <= ? AND net IS NULL",
+        (account, day),
+    ).fetchone()[0]
+    if missing:
+        return None
+    return exact_total(conn, "net", "rm_days WHERE account = ? AND date <= ?", (account, day))
+
+
+def entries(conn: sqlite3.Connection, account: str, through: date | None) -> list[Entry]:
+    """The account's money-moving entries effective by `through`, in register order, with
+    their cleared status, and `void` when the entry and its void (or the entry it voids)
+    cancel out before the bank ever had them: a voided entry never cleared, or the void of
+    one. The void of a cleared entry is a reversal the bank shows, and is not `void`."""
+    clauses = ["e.account = ?", type_in(MONEY, "e.type")]
+    params: list[object] = [account]
+    if through is not None:
+        clauses.append("e.date <= ?")
+        params.append(through.isoformat())
+    sql = f"""
+        SELECT e.seq, e.ref, e.type, e.date, e.amount,
+               json_extract(e.details, '$.number'), json_extract(e.details, '$.payee'),
+               coalesce(c.status, ''),
+               (t.voided_by IS NOT NULL AND coalesce(c.status, '') = '')
+               OR (t.voids IS NOT NULL AND coalesce(o.status, '') = '')
+          FROM events e
+          LEFT JOIN rm_cleared c ON c.ref = e.ref AND c.account = e.account
+          LEFT JOIN rm_transactions t ON t.ref = e.ref
+          LEFT JOIN rm_cleared o ON o.ref = t.voids AND o.account = e.account
+         WHERE {' AND '.join(clauses)}
+         ORDER BY e.date, e.seq"""
+    return [
+        Entry(seq, ref, kind, date.fromisoformat(day), amount, number, payee, status, bool(void))
+        for seq, ref, kind, day, amount, number, payee, status, void in conn.execute(sql, params)
+    ]
+
+
+def mismatches(conn: sqlite3.Connection, balances: Mapping[str, int]) -> list[str]:
+    """The accounts whose read-model balance, or sum of day totals, is not their last
+    balance in the log (`balances`, as verified)."""
+    stored = dict(conn.execute("SELECT name, balance FROM rm_accounts"))
+    days: dict[str, int | None] = {}
+    for account, net in conn.execute("SELECT account, net FROM rm_days"):
+        before = days.get(account, 0)
+        # A day too large to store (NULL) leaves the account's total unknown.
+        days[account] = None if net is None or before is None else before + net
+    names = sorted(set(stored) | set(balances))
+    return [
+        name
+        for name in names
+        if stored.get(name) != balances.get(name)
+        or days.get(name, 0) not in (None, balances.get(name, 0))
+    ]
+
+
+# -- the write side: events appended, saved ------------------------------------------------------
+
+
+def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:
+    """Write `changes` (of events appended and folded into `state` with `evolve`) to the read
+    models, inside the same transaction as the append."""
+    if changes.head is None:
+        return
+    conn.executemany(
+        "INSERT OR REPLACE INTO rm_accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            _account_row(state.accounts[name])
+            for name in sorted(changes.accounts)
+            if name in state.accounts
+        ],
+    )
+    conn.executemany("INSERT INTO rm_transactions VALUES (?, ?, ?, ?)", changes.transactions)
+    conn.executemany("UPDATE rm_transactions SET voided_by = ? WHERE ref = ?", changes.voided)
+    conn.executemany("INSERT OR REPLACE INTO rm_checks VALUES (?, ?, ?)", changes.checks)
+    conn.executemany(
+        "INSERT OR REPLACE INTO rm_cleared VALUES (?, ?, ?)",
+        [(ref, account, status) for (ref, account), status in changes.statuses.items()],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO rm_statement_rows VALUES (?, ?, ?)", changes.statement_rows
+    )
+    _add_days(conn, changes.days)
+    conn.execute(
+        "INSERT OR REPLACE INTO rm_position VALUES (1, ?, ?, ?)",
+        (*changes.head, state.transaction_count),
+    )
+
+
+def _account_row(account: AccountState) -> tuple[object, ...]:
+    return (
+        account.name,
+        account.currency.code,
+        account.overdraft_limit,
+        account.opened_on.isoformat(),
+        int(account.closed),
+        account.balance,
+        account.last_entry_on.isoformat() if account.last_entry_on else None,
+        account.last_check,
+        account.sealed_through.isoformat() if account.sealed_through else None,
+    )
+
+
+def _add_days(conn: sqlite3.Connection, nets: Mapping[tuple[str, str], int | None]) -> None:
+    """Add each (account, day)'s net to `rm_days`, in Python so that a sum beyond 64 bits
+    becomes NULL (read from the log) instead of an error or a float."""
+    rows = []
+    for (account, day), net in sorted(nets.items()):
+        found = conn.execute(
+            "SELECT net FROM rm_days WHERE account = ? AND date = ?", (account, day)
+        ).fetchone()
+        if found is None:
+            total = net
+        else:
+            total = None if found[0] is None or net is None else found[0] + net
+        rows.append((account, day, _fits(total)))
+    conn.executemany("INSERT OR REPLACE INTO rm_days VALUES (?, ?, ?)", rows)
+
+
+def _fits(total: int | None) -> int | None:
+    """A day's net as stored: NULL when it is beyond a 64-bit integer."""
+    return total if total is not None and abs(total) <= INT64 else None
+
+
+# -- rebuilding from the log ---------------------------------------------------------------------
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Derive every read model again from the log alone, inside the caller's transaction."""
+    for table in TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute(
+        f"""
+        INSERT INTO rm_accounts
+        SELECT o.account,
+               coalesce(json_extract(o.details, '$.currency'), '{DEFAULT_CURRENCY}'),
+               coalesce(json_extract(o.details, '$.overdraft_limit'), 0),
+               o.date,
+               EXISTS (SELECT 1 FROM events c
+                        WHERE c.account = o.account AND c.type = '{T.ACCOUNT_CLOSED}'
+                          AND c.seq > o.seq),
+               (SELECT b.balance FROM events b WHERE b.account = o.account
+                 ORDER BY b.seq DESC LIMIT 1),
+               (SELECT max(m.date) FROM events m
+                 WHERE m.account = o.account AND {type_in(MONEY, "m.type")} AND m.seq > o.seq),
+               coalesce((SELECT max(json_extract(k.details, '$.number')) FROM events k
+                          WHERE k.account = o.account AND k.type = '{T.CHECK_WRITTEN}'
+                            AND k.seq > o.seq), 0),
+               (SELECT max(s.date) FROM events s
+                 WHERE s.account = o.account AND s.type = '{T.STATEMENT_RECONCILED}'
+                   AND s.seq > o.seq)
+          FROM events o
+         WHERE o.type = '{T.ACCOUNT_OPENED}'
+           AND o.seq = (SELECT max(seq) FROM events l
+                         WHERE l.account = o.account AND l.type = '{T.ACCOUNT_OPENED}')
+        """
+    )
+    # SQLite takes the bare columns of a min() aggregate from the row with the minimum.
+    conn.execute(
+        f"""
+        INSERT INTO rm_transactions (ref, date, voids)
+        SELECT ref, date, voids FROM (
+            SELECT ref, min(seq), date,
+                   max(CASE WHEN type = '{T.TRANSACTION_VOIDED}'
+                            THEN json_extract(details, '$.voids') END) AS voids
+              FROM events GROUP BY ref)
+        """
+    )
+    conn.execute(
+        """
+        UPDATE rm_transactions SET voided_by = v.ref
+          FROM (SELECT ref, voids FROM rm_transactions WHERE voids IS NOT NULL) AS v
+         WHERE rm_transactions.ref = v.voids
+        """
+    )
+    conn.execute(
+        f"""
+        INSERT OR REPLACE INTO rm_checks
+        SELECT account, json_extract(details, '$.number'), ref FROM events
+         WHERE type = '{T.CHECK_WRITTEN}' AND json_extract(details, '$.number') IS NOT NULL
+         ORDER BY seq
+        """
+    )
+    # The status of each (ref, account): that of the last event that set it. A statement's
+    # refs are a comma-separated list; json_each walks them.
+    conn.execute(
+        f"""
+        INSERT INTO rm_cleared
+        SELECT ref, account, status FROM (
+            SELECT ref, account, status, max(seq) FROM (
+                SELECT json_extract(details, '$.clears') AS ref, account, 'c' AS status, seq
+                  FROM events WHERE type = '{T.TRANSACTION_CLEARED}'
+                UNION ALL
+                SELECT json_extract(details, '$.unclears'), account, '', seq
+                  FROM events WHERE type = '{T.TRANSACTION_UNCLEARED}'
+                UNION ALL
+                SELECT r.value, e.account, 'R', e.seq
+                  FROM events e,
+                       json_each('["' || replace(json_extract(e.details, '$.refs'), ',', '","')
+                                 || '"]') AS r
+                 WHERE e.type = '{T.STATEMENT_RECONCILED}' AND r.value != ''
+            ) GROUP BY ref, account
+        )
+        """
+    )
+    conn.execute(
+        f"""
+        INSERT OR REPLACE INTO rm_statement_rows
+        SELECT account, json_extract(details, '$.fingerprint'), ref FROM events
+         WHERE type = '{T.TRANSACTION_CLEARED}'
+           AND json_extract(details, '$.fingerprint') IS NOT NULL
+         ORDER BY seq
+        """
+    )
+    conn.executemany(
+        "INSERT INTO rm_days VALUES (?, ?, ?)",
+        (
+            (account, day, _fits(high * SPLIT + low))
+            for account, day, high, low in conn.cursor().execute(
+                f"SELECT account, date, {split_sums('amount')} FROM events "
+                f"WHERE {type_in(MONEY)} GROUP BY account, date"
+            )
+        ),
+    )
+    head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    if head is not None:
+        count = conn.execute("SELECT count(*) FROM rm_transactions").fetchone()[0]
+        conn.execute("INSERT INTO rm_position VALUES (1, ?, ?, ?)", (head[0], head[1], count))

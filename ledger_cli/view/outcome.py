@@ -1,0 +1,162 @@
+"""What a write prints: the one line of its result (what happened, the ref, the new balance),
+or its JSON record, and the summary of an import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger_cli.app.results import Imported, Outcome, Restored
+from ledger_cli.domain.events import EventType
+from ledger_cli.domain.money import format_amount
+from ledger_cli.view.output import Output, clean
+
+
+def outcome(output: Output, result: Outcome, *, as_json: bool) -> None:
+    """A write's warnings on stderr, then its result: one line, or its JSON record."""
+    warn(output, result)
+    if as_json:
+        output.json(record(result))
+    else:
+        output.line(line(result))
+
+
+def warn(output: Output, result: Outcome) -> None:
+    for warning in result.warnings:
+        output.warn(warning)
+    if result.repeated:
+        output.warn(f"already recorded as {result.ref} under this --id; nothing was appended")
+
+
+def record(result: Outcome) -> dict[str, Any]:
+    """`{"ref", "events": [{"seq", "type", "account", "amount", "balance"}], "balance"}`."""
+    return {
+        "ref": result.ref,
+        "events": [
+            {
+                "seq": event.seq,
+                "type": event.type,
+                "account": event.account,
+                "amount": format_amount(event.amount, result.currencies[event.account]),
+                "balance": format_amount(event.balance, result.currencies[event.account]),
+            }
+            for event in result.events
+        ],
+        "balance": format_amount(result.balance, result.currency),
+    }
+
+
+def line(result: Outcome) -> str:
+    """What happened, the ref, and the balance of the account the command names."""
+    return clean(
+        f"{_describe(result)} (ref {result.ref}); balance of {result.account}: "
+        f"{format_amount(result.balance, result.currency, grouping=True)}"
+    )
+
+
+def _describe(result: Outcome) -> str:
+    main = next((e for e in result.events if e.type != EventType.ACCOUNT_OPENED), result.events[-1])
+    cur = result.currencies[main.account]
+    amount = format_amount(abs(main.amount), cur, grouping=True)
+    details = main.details
+    opened = [e.account for e in result.events if e.type == EventType.ACCOUNT_OPENED]
+    prefix = f"Opened {opened[0]}; " if opened and main.type != EventType.ACCOUNT_OPENED else ""
+    match main.type:
+        case EventType.ACCOUNT_OPENED:
+            limit = format_amount(int(details.get("overdraft_limit", 0)), cur, grouping=True)
+            text = f"Opened {main.account} ({cur.code}, overdraft limit {limit})"
+        case EventType.ACCOUNT_CLOSED:
+            text = f"Closed {main.account}"
+        case EventType.FUNDS_DEPOSITED:
+            text = f"Deposited {amount} to {main.account}"
+        case EventType.CHECK_WRITTEN:
+            payee = f" to {details['payee']}" if "payee" in details else ""
+            text = f"Check {details['number']}{payee} for {amount} written on {main.account}"
+        case EventType.CASH_WITHDRAWN:
+            text = f"Withdrew {amount} from {main.account}"
+        case EventType.TRANSFER_SENT:
+            text = f"Transferred {amount} from {main.account} to {details['to']}"
+        case EventType.FEE_CHARGED:
+            text = f"Fee of {amount} charged to {main.account}"
+        case EventType.INTEREST_PAID:
+            text = f"Interest of {amount} paid to {main.account}"
+        case EventType.TRANSACTION_CLEARED | EventType.TRANSACTION_UNCLEARED:
+            key = "clears" if main.type == EventType.TRANSACTION_CLEARED else "unclears"
+            verb = "Cleared" if key == "clears" else "Uncleared"
+            entries = ", ".join(f"{e.details[key]} in {e.account}" for e in result.events)
+            text = f"{verb} {entries}"
+        case EventType.STATEMENT_RECONCILED:
+            refs = [ref for ref in str(details.get("refs", "")).split(",") if ref]
+            balance = format_amount(int(details["statement_balance"]), cur, grouping=True)
+            text = (
+                f"Reconciled {main.account} with the statement of {main.date.isoformat()}: "
+                f"balance {balance}, {len(refs)} entr{'y' if len(refs) == 1 else 'ies'} "
+                "marked reconciled"
+            )
+        case _:
+            reversals = ", ".join(
+                f"{format_amount(e.amount, result.currencies[e.account], grouping=True)} on "
+                f"{e.account}"
+                for e in result.events
+            )
+            text = f"Voided {details['voids']}: {reversals}"
+    return prefix + text
+
+
+def imported(output: Output, result: Imported, *, as_json: bool) -> None:
+    for line, reason in result.skipped:
+        output.warn(f"line {line} skipped: {reason}")
+    balances = {
+        name: format_amount(minor, cur) for name, (minor, cur) in result.balances.items()
+    }
+    if as_json:
+        output.json(
+            {
+                "imported": result.transactions,
+                "events": result.events,
+                "first_ref": result.first_ref,
+                "last_ref": result.last_ref,
+                "repeated": result.repeated,
+                "skipped": [{"line": line, "reason": reason} for line, reason in result.skipped],
+                "balances": balances,
+            }
+        )
+        return
+    refs = ""
+    if result.first_ref:
+        refs = (
+            f" ({result.first_ref})"
+            if result.first_ref == result.last_ref
+            else f" ({result.first_ref} to {result.last_ref})"
+        )
+    parts = [
+        f"Imported {_count(result.transactions, 'transaction')}{refs}, "
+        f"{_count(result.events, 'event')}"
+    ]
+    if result.repeated:
+        parts.append(f"{result.repeated:,} already imported (same id)")
+    if result.skipped:
+        parts.append(f"{len(result.skipped):,} denied and skipped")
+    output.line(clean("; ".join(parts) + "."))
+    for name, (minor, cur) in result.balances.items():
+        output.line(clean(f"  balance of {name}: {format_amount(minor, cur, grouping=True)}"))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def restored(output: Output, result: Restored, *, as_json: bool) -> None:
+    """`restore`: how many events, into which ledger, and the digest of its head."""
+    if as_json:
+        output.json(
+            {
+                "path": result.location,
+                "events": result.events,
+                "head": {"seq": result.head_seq, "hash": result.head_hash},
+            }
+        )
+        return
+    output.line(
+        f"Restored {result.events} events into {result.location}, verified; "
+        f"digest {result.head_seq}:{result.head_hash}"
+    )
