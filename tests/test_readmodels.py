@@ -1,6 +1,6 @@
 """The read models (rm_* tables) are a cache of the log and nothing more (SPEC section 1).
 
-- After any sequence of writes, the tables hold exactly what `readmodel.rebuild` derives from
+- After any sequence of writes, the tables hold exactly what `rebuild` derives from
   the log alone (a Hypothesis property, in-process, one fresh file per example).
 - Every query answers the same from current read models (the fast path) as from the log
   itself (read models made stale in a copy of the file).
@@ -49,8 +49,9 @@ from ledger_cli.domain.commands import (
 from ledger_cli.domain.dates import parse_recorded
 from ledger_cli.domain.money import CURRENCIES, format_amount
 from ledger_cli.errors import Denied, InvalidValue
-from ledger_cli.store.sqlite import readmodels as readmodel
 from ledger_cli.store.sqlite import schema
+from ledger_cli.store.sqlite.readmodels import TABLES as READ_MODEL_TABLES
+from ledger_cli.store.sqlite.rebuild import rebuild
 
 USD = CURRENCIES["USD"]
 START = date(2026, 3, 1)
@@ -59,7 +60,7 @@ DAYS = [START + timedelta(days=n) for n in range(WINDOW)]
 # Every day of the window, plus one before anything and one after everything.
 QUERY_DAYS = [START - timedelta(days=1), *DAYS, START + timedelta(days=WINDOW)]
 ACCOUNTS = ("checking", "savings", "spare", "euro")
-TABLES = readmodel.TABLES
+TABLES = READ_MODEL_TABLES
 
 PROPERTY_SETTINGS = settings(
     max_examples=30,
@@ -88,13 +89,13 @@ def tables_of(path: Path) -> Tables:
 
 
 def rebuilt_tables_of(path: Path) -> Tables:
-    """What `readmodel.rebuild` derives from the log of `path`, in a transaction rolled back:
+    """What `rebuild` derives from the log of `path`, in a transaction rolled back:
     the file is left as it was."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            readmodel.rebuild(conn)
+            rebuild(conn)
             return read_tables(conn)
         finally:
             conn.execute("ROLLBACK")

@@ -23,8 +23,6 @@ from ledger_cli.errors import Denied
 from ledger_cli.store.backends import open_store
 from ledger_cli.store.base import Order, Progress, Row, RowFilter, Store
 
-_MONEY = tuple(sorted(MONEY_TYPES))
-
 
 @contextmanager
 def read(path: Path, *, damaged_ok: bool = False) -> Iterator[Queries]:
@@ -176,7 +174,7 @@ class Queries:
         known = format_recorded(known_at) if known_at else None
         statuses = self._statuses(name, known)
         rows = self._store.rows(
-            RowFilter(account=name, as_of=as_of, known_at=known, types=_MONEY)
+            RowFilter(account=name, as_of=as_of, known_at=known, types=MONEY_TYPES)
         )
         total = sum(row.amount for row in rows if statuses.get(row.ref))
         return Balance(info.name, info.currency, total, as_of, known, cleared=True)
@@ -198,12 +196,12 @@ class Queries:
         store = self._store
         if not self._fast:
             rows = store.rows(
-                RowFilter(account=name, as_of=as_of, known_at=known, types=_MONEY),
+                RowFilter(account=name, as_of=as_of, known_at=known, types=MONEY_TYPES),
                 order=Order.REGISTER,
             )
             return register(rows, since=since, limit=limit)
         where = RowFilter(
-            account=name, as_of=as_of, since=since, seqs=(1, self._cut(known)), types=_MONEY
+            account=name, as_of=as_of, since=since, seqs=(1, self._cut(known)), types=MONEY_TYPES
         )
         if limit is not None:
             newest = list(store.rows(where, order=Order.REGISTER_NEWEST, limit=limit))
@@ -230,7 +228,7 @@ class Queries:
                 as_of=as_of,
                 known_at=format_recorded(to_known_at),
                 unknown_at=format_recorded(known_at),
-                types=_MONEY,
+                types=MONEY_TYPES,
             )
         )
         return Difference(info, as_of, known_at, to_known_at, before, after, list(rows))
@@ -261,7 +259,7 @@ class Queries:
 
     def latest_entries(self, limit: int) -> Iterator[Row]:
         """The newest money-moving rows, newest first, at most `limit`."""
-        return self._store.rows(RowFilter(types=_MONEY), order=Order.LOG_NEWEST, limit=limit)
+        return self._store.rows(RowFilter(types=MONEY_TYPES), order=Order.LOG_NEWEST, limit=limit)
 
     def reconcile(
         self, digest: tuple[int, str] | None = None, progress: Progress | None = None

@@ -38,7 +38,7 @@ MONEY_SIGNS: Mapping[str, int] = {
     EventType.FEE_CHARGED: -1,
     EventType.INTEREST_PAID: 1,
 }
-MONEY_TYPES = frozenset(MONEY_SIGNS)
+MONEY_TYPES = tuple(sorted(MONEY_SIGNS))  # a tuple: the store writes it into SQL as it is
 ALL_TYPES = frozenset(EventType)
 
 # The keys an event's details may carry, with the type of their values.
@@ -61,8 +61,9 @@ DETAIL_KEYS: Mapping[str, type] = {
 }
 
 # The events that open and close accounts, and those that change the cleared status of a
-# transaction's entry in one account. (Tuples in a fixed order: the store writes them into SQL
-# as literal lists, which must read the same in a query as in the index it is meant to use.)
+# transaction's entry in one account. (Event types are grouped in tuples of a fixed order: the
+# store writes them into SQL as literal lists, which must read the same in a query as in the
+# partial index it is meant to use.)
 ACCOUNT_TYPES = (EventType.ACCOUNT_OPENED, EventType.ACCOUNT_CLOSED)
 STATUS_TYPES = (
     EventType.STATEMENT_RECONCILED,

@@ -8,13 +8,13 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from ledger_cli.domain.events import EventType as T
+from ledger_cli.domain.events import MONEY_TYPES
 from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY
 from ledger_cli.domain.state import AccountState, State, Transaction
 from ledger_cli.domain.statements import Entry
 from ledger_cli.store.readmodels import Changes
-from ledger_cli.store.sqlite.schema import MONEY, type_in
-from ledger_cli.store.sqlite.sums import INT64, SPLIT, exact_total, split_sums
+from ledger_cli.store.sqlite.schema import type_in
+from ledger_cli.store.sqlite.sums import INT64, exact_total
 
 TABLES = (
     "rm_accounts",
@@ -122,7 +122,7 @@ def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
     if found is None:
         return None
     entries = conn.execute(
-        f"SELECT account, amount FROM events WHERE ref = ? AND {type_in(MONEY)} ORDER BY seq",
+        f"SELECT account, amount FROM events WHERE ref = ? AND {type_in(MONEY_TYPES)} ORDER BY seq",
         (ref,),
     ).fetchall()
     return Transaction(
@@ -168,7 +168,7 @@ def entries(conn: sqlite3.Connection, account: str, through: date | None) -> lis
     their cleared status, and `void` when the entry and its void (or the entry it voids)
     cancel out before the bank ever had them: a voided entry never cleared, or the void of
     one. The void of a cleared entry is a reversal the bank shows, and is not `void`."""
-    clauses = ["e.account = ?", type_in(MONEY, "e.type")]
+    clauses = ["e.account = ?", type_in(MONEY_TYPES, "e.type")]
     params: list[object] = [account]
     if through is not None:
         clauses.append("e.date <= ?")
@@ -268,116 +268,10 @@ def _add_days(conn: sqlite3.Connection, nets: Mapping[tuple[str, str], int | Non
             total = net
         else:
             total = None if found[0] is None or net is None else found[0] + net
-        rows.append((account, day, _fits(total)))
+        rows.append((account, day, fits(total)))
     conn.executemany("INSERT OR REPLACE INTO rm_days VALUES (?, ?, ?)", rows)
 
 
-def _fits(total: int | None) -> int | None:
+def fits(total: int | None) -> int | None:
     """A day's net as stored: NULL when it is beyond a 64-bit integer."""
     return total if total is not None and abs(total) <= INT64 else None
-
-
-# -- rebuilding from the log ---------------------------------------------------------------------
-
-
-def rebuild(conn: sqlite3.Connection) -> None:
-    """Derive every read model again from the log alone, inside the caller's transaction."""
-    for table in TABLES:
-        conn.execute(f"DELETE FROM {table}")
-    conn.execute(
-        f"""
-        INSERT INTO rm_accounts
-        SELECT o.account,
-               coalesce(json_extract(o.details, '$.currency'), '{DEFAULT_CURRENCY}'),
-               coalesce(json_extract(o.details, '$.overdraft_limit'), 0),
-               o.date,
-               EXISTS (SELECT 1 FROM events c
-                        WHERE c.account = o.account AND c.type = '{T.ACCOUNT_CLOSED}'
-                          AND c.seq > o.seq),
-               (SELECT b.balance FROM events b WHERE b.account = o.account
-                 ORDER BY b.seq DESC LIMIT 1),
-               (SELECT max(m.date) FROM events m
-                 WHERE m.account = o.account AND {type_in(MONEY, "m.type")} AND m.seq > o.seq),
-               coalesce((SELECT max(json_extract(k.details, '$.number')) FROM events k
-                          WHERE k.account = o.account AND k.type = '{T.CHECK_WRITTEN}'
-                            AND k.seq > o.seq), 0),
-               (SELECT max(s.date) FROM events s
-                 WHERE s.account = o.account AND s.type = '{T.STATEMENT_RECONCILED}'
-                   AND s.seq > o.seq)
-          FROM events o
-         WHERE o.type = '{T.ACCOUNT_OPENED}'
-           AND o.seq = (SELECT max(seq) FROM events l
-                         WHERE l.account = o.account AND l.type = '{T.ACCOUNT_OPENED}')
-        """
-    )
-    # SQLite takes the bare columns of a min() aggregate from the row with the minimum.
-    conn.execute(
-        f"""
-        INSERT INTO rm_transactions (ref, date, voids)
-        SELECT ref, date, voids FROM (
-            SELECT ref, min(seq), date,
-                   max(CASE WHEN type = '{T.TRANSACTION_VOIDED}'
-                            THEN json_extract(details, '$.voids') END) AS voids
-              FROM events GROUP BY ref)
-        """
-    )
-    conn.execute(
-        """
-        UPDATE rm_transactions SET voided_by = v.ref
-          FROM (SELECT ref, voids FROM rm_transactions WHERE voids IS NOT NULL) AS v
-         WHERE rm_transactions.ref = v.voids
-        """
-    )
-    conn.execute(
-        f"""
-        INSERT OR REPLACE INTO rm_checks
-        SELECT account, json_extract(details, '$.number'), ref FROM events
-         WHERE type = '{T.CHECK_WRITTEN}' AND json_extract(details, '$.number') IS NOT NULL
-         ORDER BY seq
-        """
-    )
-    # The status of each (ref, account): that of the last event that set it. A statement's
-    # refs are a comma-separated list; json_each walks them.
-    conn.execute(
-        f"""
-        INSERT INTO rm_cleared
-        SELECT ref, account, status FROM (
-            SELECT ref, account, status, max(seq) FROM (
-                SELECT json_extract(details, '$.clears') AS ref, account, 'c' AS status, seq
-                  FROM events WHERE type = '{T.TRANSACTION_CLEARED}'
-                UNION ALL
-                SELECT json_extract(details, '$.unclears'), account, '', seq
-                  FROM events WHERE type = '{T.TRANSACTION_UNCLEARED}'
-                UNION ALL
-                SELECT r.value, e.account, 'R', e.seq
-                  FROM events e,
-                       json_each('["' || replace(json_extract(e.details, '$.refs'), ',', '","')
-                                 || '"]') AS r
-                 WHERE e.type = '{T.STATEMENT_RECONCILED}' AND r.value != ''
-            ) GROUP BY ref, account
-        )
-        """
-    )
-    conn.execute(
-        f"""
-        INSERT OR REPLACE INTO rm_statement_rows
-        SELECT account, json_extract(details, '$.fingerprint'), ref FROM events
-         WHERE type = '{T.TRANSACTION_CLEARED}'
-           AND json_extract(details, '$.fingerprint') IS NOT NULL
-         ORDER BY seq
-        """
-    )
-    conn.executemany(
-        "INSERT INTO rm_days VALUES (?, ?, ?)",
-        (
-            (account, day, _fits(high * SPLIT + low))
-            for account, day, high, low in conn.cursor().execute(
-                f"SELECT account, date, {split_sums('amount')} FROM events "
-                f"WHERE {type_in(MONEY)} GROUP BY account, date"
-            )
-        ),
-    )
-    head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    if head is not None:
-        count = conn.execute("SELECT count(*) FROM rm_transactions").fetchone()[0]
-        conn.execute("INSERT INTO rm_position VALUES (1, ?, ?, ?)", (head[0], head[1], count))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ledger_cli.domain.events import ACCOUNT_TYPES, MONEY_TYPES, STATUS_TYPES
+from ledger_cli.domain.events import ACCOUNT_TYPES, STATUS_TYPES
 
 if TYPE_CHECKING:
     import sqlite3
@@ -77,8 +77,6 @@ def type_in(types: Iterable[str], column: str = "type") -> str:
     return f"{column} IN ({', '.join(repr(str(kind)) for kind in types)})"
 
 
-MONEY = sorted(MONEY_TYPES)
-
 # The few AccountOpened and AccountClosed rows, found without a scan of the log.
 ACCOUNT_EVENTS = type_in(ACCOUNT_TYPES)
 ACCOUNT_EVENTS_INDEX = f"CREATE INDEX events_accounts ON events (seq) WHERE {ACCOUNT_EVENTS}"
@@ -103,14 +101,15 @@ def migrate(conn: sqlite3.Connection) -> None:
 
     @migrations(name="0002_read_models")
     def create_read_models(db: Database) -> None:
-        from ledger_cli.store.sqlite import readmodels
+        from ledger_cli.store.sqlite.readmodels import DDL
+        from ledger_cli.store.sqlite.rebuild import rebuild
 
-        for statement in readmodels.DDL:
+        for statement in DDL:
             db.execute(statement)
         db.execute(COMMAND_KEYS_TABLE)
         db.execute(ACCOUNT_EVENTS_INDEX)
         db.execute(STATUS_EVENTS_INDEX)
-        readmodels.rebuild(db.conn)
+        rebuild(db.conn)
 
     migrations.apply(Database(conn, execute_plugins=False))
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

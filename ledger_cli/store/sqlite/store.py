@@ -234,7 +234,7 @@ class SqliteStore:
         return (found[0], found[2]) if found else (0, 0)
 
     def rebuild_read_models(self) -> None:
-        from ledger_cli.store.sqlite.readmodels import rebuild
+        from ledger_cli.store.sqlite.rebuild import rebuild
 
         with translate_errors(self.path):
             rebuild(self.conn)

@@ -1,0 +1,134 @@
+"""A plan: the events of one command being built, with the balances they lead to. The rules
+(decider.py, clearing.py) say what a command may do; a plan carries the checks every event
+shares: the account must exist and be open, a balance stays within the bound of exact money,
+a sealed period is written only with --force, a debit the user starts stays within the
+overdraft limit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import NamedTuple
+
+from ledger_cli.domain.accounts import DEFAULT_ACCOUNT, check_account_name, unknown_account
+from ledger_cli.domain.events import MONEY_TYPES, EventType, NewEvent
+from ledger_cli.domain.money import DEFAULT_CURRENCY, MAX_MINOR, currency
+from ledger_cli.domain.state import AccountState, State
+from ledger_cli.errors import Denied, InvalidValue
+
+
+class Decision(NamedTuple):
+    """The events to append, and warnings for the user that do not stop the command."""
+
+    ref: str
+    events: list[NewEvent]
+    warnings: list[str]
+
+
+class Plan:
+    """Builds the events of one command, tracking the balances they lead to."""
+
+    def __init__(self, state: State, force: bool = False) -> None:
+        self.state = state
+        self.force = force  # --force: write into a period sealed by a reconciled statement
+        self.statuses: dict[tuple[str, str], str] = {}  # set by this command's events
+        # One reference per command, numbered in the order the commands were accepted.
+        self.ref = f"T{state.transaction_count + 1}"
+        self.events: list[NewEvent] = []
+        self.warnings: list[str] = []
+        self.opened: dict[str, AccountState] = {}
+
+    def account(self, name: str, *, on: date, auto_open: bool = False) -> AccountState:
+        """The open account `name`; `checking` is opened on first use when `auto_open`."""
+        check_account_name(name)
+        found = self.state.accounts.get(name) or self.opened.get(name)
+        if found is None and auto_open and name == DEFAULT_ACCOUNT:
+            found = AccountState(
+                name=name, currency=currency(DEFAULT_CURRENCY), overdraft_limit=0, opened_on=on
+            )
+            self.opened[name] = found
+            self.add(
+                EventType.ACCOUNT_OPENED,
+                found,
+                0,
+                on,
+                {"currency": found.currency.code, "overdraft_limit": 0},
+            )
+        if found is None:
+            candidates = [*self.state.accounts, *([DEFAULT_ACCOUNT] if auto_open else [])]
+            raise Denied(unknown_account(name, candidates))
+        if found.closed:
+            raise Denied(f"account '{name}' is closed")
+        if on < found.opened_on:
+            raise Denied(
+                f"{name} was opened on {found.opened_on.isoformat()}; an entry dated "
+                f"{on.isoformat()} would come before it"
+            )
+        return found
+
+    def add(
+        self,
+        kind: EventType,
+        account: AccountState,
+        amount: int,
+        on: date,
+        details: Mapping[str, str | int | None],
+    ) -> None:
+        balance = self.balance(account) + amount
+        if abs(balance) > MAX_MINOR:
+            raise Denied(
+                f"this would take the balance of {account.name} past the maximum of "
+                f"{account.money(MAX_MINOR)}"
+            )
+        clean = {key: value for key, value in details.items() if value is not None}
+        if kind in MONEY_TYPES and account.sealed_through and on <= account.sealed_through:
+            if not self.force:
+                raise Denied(
+                    f"{account.name} is reconciled with a statement through "
+                    f"{account.sealed_through.isoformat()}; an entry dated {on.isoformat()} "
+                    "would change that period (use --force to record it anyway; it is flagged)"
+                )
+            clean["forced"] = 1
+        self.events.append(NewEvent(self.ref, kind, account.name, amount, balance, on, clean))
+
+    def debit_allowed(
+        self, account: AccountState, amount: int, what: str, *, from_bank: bool = False
+    ) -> None:
+        """Deny a debit the user starts beyond balance + overdraft limit. One the bank's
+        statement already shows (`from_bank`) happened: it is recorded, with a warning."""
+        available = self.balance(account) + account.overdraft_limit
+        if amount > available and from_bank:
+            self.warnings.append(
+                f"{what} of {account.money(amount)} from the bank's statement takes "
+                f"{account.name} below its overdraft limit of "
+                f"{account.money(account.overdraft_limit)}"
+            )
+        elif amount > available:
+            raise Denied(
+                f"insufficient funds in {account.name} for {what} of {account.money(amount)}: "
+                f"balance {account.money(self.balance(account))}, overdraft limit "
+                f"{account.money(account.overdraft_limit)}"
+            )
+
+    def balance(self, account: AccountState) -> int:
+        for event in reversed(self.events):
+            if event.account == account.name:
+                return event.balance
+        return account.balance
+
+    def status(self, ref: str, account: str) -> str:
+        return self.statuses.get((ref, account), self.state.status(ref, account))
+
+    def decision(self) -> Decision:
+        return Decision(self.ref, self.events, self.warnings)
+
+
+def text(value: str | None, what: str) -> str | None:
+    """User text is stored as given, but it must be valid Unicode to be stored at all."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValue(f"{what} is not valid UTF-8 text") from None
+    return value

@@ -1,0 +1,117 @@
+"""Rebuilding the read models in SQLite from the log alone, with SQL: what `ledger rebuild`
+does, and what a write does first when they do not describe the head of the log."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ledger_cli.domain.events import MONEY_TYPES
+from ledger_cli.domain.events import EventType as T
+from ledger_cli.domain.money import DEFAULT_CURRENCY
+from ledger_cli.store.sqlite.readmodels import TABLES, fits
+from ledger_cli.store.sqlite.schema import type_in
+from ledger_cli.store.sqlite.sums import SPLIT, split_sums
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Derive every read model again from the log alone, inside the caller's transaction."""
+    for table in TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    money_m = type_in(MONEY_TYPES, "m.type")
+    conn.execute(
+        f"""
+        INSERT INTO rm_accounts
+        SELECT o.account,
+               coalesce(json_extract(o.details, '$.currency'), '{DEFAULT_CURRENCY}'),
+               coalesce(json_extract(o.details, '$.overdraft_limit'), 0),
+               o.date,
+               EXISTS (SELECT 1 FROM events c
+                        WHERE c.account = o.account AND c.type = '{T.ACCOUNT_CLOSED}'
+                          AND c.seq > o.seq),
+               (SELECT b.balance FROM events b WHERE b.account = o.account
+                 ORDER BY b.seq DESC LIMIT 1),
+               (SELECT max(m.date) FROM events m
+                 WHERE m.account = o.account AND {money_m} AND m.seq > o.seq),
+               coalesce((SELECT max(json_extract(k.details, '$.number')) FROM events k
+                          WHERE k.account = o.account AND k.type = '{T.CHECK_WRITTEN}'
+                            AND k.seq > o.seq), 0),
+               (SELECT max(s.date) FROM events s
+                 WHERE s.account = o.account AND s.type = '{T.STATEMENT_RECONCILED}'
+                   AND s.seq > o.seq)
+          FROM events o
+         WHERE o.type = '{T.ACCOUNT_OPENED}'
+           AND o.seq = (SELECT max(seq) FROM events l
+                         WHERE l.account = o.account AND l.type = '{T.ACCOUNT_OPENED}')
+        """
+    )
+    # SQLite takes the bare columns of a min() aggregate from the row with the minimum.
+    conn.execute(
+        f"""
+        INSERT INTO rm_transactions (ref, date, voids)
+        SELECT ref, date, voids FROM (
+            SELECT ref, min(seq), date,
+                   max(CASE WHEN type = '{T.TRANSACTION_VOIDED}'
+                            THEN json_extract(details, '$.voids') END) AS voids
+              FROM events GROUP BY ref)
+        """
+    )
+    conn.execute(
+        """
+        UPDATE rm_transactions SET voided_by = v.ref
+          FROM (SELECT ref, voids FROM rm_transactions WHERE voids IS NOT NULL) AS v
+         WHERE rm_transactions.ref = v.voids
+        """
+    )
+    conn.execute(
+        f"""
+        INSERT OR REPLACE INTO rm_checks
+        SELECT account, json_extract(details, '$.number'), ref FROM events
+         WHERE type = '{T.CHECK_WRITTEN}' AND json_extract(details, '$.number') IS NOT NULL
+         ORDER BY seq
+        """
+    )
+    # The status of each (ref, account): that of the last event that set it. A statement's
+    # refs are a comma-separated list; json_each walks them.
+    conn.execute(
+        f"""
+        INSERT INTO rm_cleared
+        SELECT ref, account, status FROM (
+            SELECT ref, account, status, max(seq) FROM (
+                SELECT json_extract(details, '$.clears') AS ref, account, 'c' AS status, seq
+                  FROM events WHERE type = '{T.TRANSACTION_CLEARED}'
+                UNION ALL
+                SELECT json_extract(details, '$.unclears'), account, '', seq
+                  FROM events WHERE type = '{T.TRANSACTION_UNCLEARED}'
+                UNION ALL
+                SELECT r.value, e.account, 'R', e.seq
+                  FROM events e,
+                       json_each('["' || replace(json_extract(e.details, '$.refs'), ',', '","')
+                                 || '"]') AS r
+                 WHERE e.type = '{T.STATEMENT_RECONCILED}' AND r.value != ''
+            ) GROUP BY ref, account
+        )
+        """
+    )
+    conn.execute(
+        f"""
+        INSERT OR REPLACE INTO rm_statement_rows
+        SELECT account, json_extract(details, '$.fingerprint'), ref FROM events
+         WHERE type = '{T.TRANSACTION_CLEARED}'
+           AND json_extract(details, '$.fingerprint') IS NOT NULL
+         ORDER BY seq
+        """
+    )
+    conn.executemany(
+        "INSERT INTO rm_days VALUES (?, ?, ?)",
+        (
+            (account, day, fits(high * SPLIT + low))
+            for account, day, high, low in conn.cursor().execute(
+                f"SELECT account, date, {split_sums('amount')} FROM events "
+                f"WHERE {type_in(MONEY_TYPES)} GROUP BY account, date"
+            )
+        ),
+    )
+    head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    if head is not None:
+        count = conn.execute("SELECT count(*) FROM rm_transactions").fetchone()[0]
+        conn.execute("INSERT INTO rm_position VALUES (1, ?, ?, ?)", (head[0], head[1], count))
