@@ -282,7 +282,7 @@ _ALLOWED = {
     ("connection.py", "time.sleep(0.01)"),
     ("connection.py", "busy_timeout_ms() / 1000"),
     ("connection.py", "timeout=SQLITE_WAIT_MS / 1000"),
-    ("app.py", 'user_data_path("ledger", appauthor=False) / "ledger.db"'),
+    ("location.py", 'user_data_path("ledger", appauthor=False) / "ledger.db"'),
 }
 
 

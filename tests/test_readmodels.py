@@ -50,8 +50,8 @@ from ledger_cli.domain.dates import parse_recorded
 from ledger_cli.domain.money import CURRENCIES, format_amount
 from ledger_cli.errors import Denied, InvalidValue
 from ledger_cli.store.sqlite import schema
-from ledger_cli.store.sqlite.readmodels import TABLES as READ_MODEL_TABLES
 from ledger_cli.store.sqlite.rebuild import rebuild
+from ledger_cli.store.sqlite.schema import READ_MODEL_TABLES
 
 USD = CURRENCIES["USD"]
 START = date(2026, 3, 1)

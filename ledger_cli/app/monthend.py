@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from ledger_cli.app.results import Outcome, Statement, StatementDecision
+from ledger_cli.app.outcomes import Outcome, Statement, StatementDecision
 from ledger_cli.app.writer import Applied, Writer, outcome
 from ledger_cli.domain import matching
 from ledger_cli.domain.accounts import check_account_name, unknown_account

@@ -9,7 +9,6 @@ must still show a log that `reconcile` rejects.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -22,6 +21,9 @@ from ledger_cli.store.base import Row
 
 
 def parse_details(text: str) -> dict[str, Any]:
+    """A row's details, read; {} for text that is not a JSON object (a damaged log)."""
+    import json  # here, not above: a query that reads no details does not load json
+
     try:
         value = json.loads(text)
     except ValueError:

@@ -13,15 +13,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from ledger_cli.app.projections import accounts, register, statuses
-from ledger_cli.app.results import AccountInfo, Balance, Difference, Reconciliation, RegisterLine
+from ledger_cli.app import projections
+from ledger_cli.app.results import AccountInfo, Balance, RegisterLine
 from ledger_cli.domain.accounts import check_account_name, unknown_account
 from ledger_cli.domain.dates import format_recorded
 from ledger_cli.domain.events import ACCOUNT_TYPES, MONEY_TYPES, STATUS_TYPES
+from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY
 from ledger_cli.errors import Denied
 from ledger_cli.store.backends import open_store
 from ledger_cli.store.base import Order, Progress, Row, RowFilter, Store
+
+if TYPE_CHECKING:
+    from ledger_cli.app.verify import Reconciliation
+
+
+class Difference(NamedTuple):
+    """The answer of `diff`: an account's balance as of a day at two knowledge times, and
+    the events recorded in between that explain the change."""
+
+    account: AccountInfo
+    as_of: date | None
+    known_at: datetime
+    to_known_at: datetime
+    before: int
+    after: int
+    rows: list[Row]
 
 
 @contextmanager
@@ -40,8 +58,26 @@ class Queries:
         self._head = store.head()
         # The read models answer only when they describe exactly this log (readmodels.py).
         self._fast = store.read_models_current()
-        self._account_rows = list(store.rows(RowFilter(types=ACCOUNT_TYPES)))
-        self.accounts = accounts(self._account_rows)
+        self._rows_of_accounts: list[Row] | None = None
+        if self._fast:
+            self.accounts = {
+                record.name: AccountInfo(
+                    record.name,
+                    CURRENCIES.get(record.currency, CURRENCIES[DEFAULT_CURRENCY]),
+                    record.opened_on,
+                    record.closed,
+                )
+                for record in store.accounts()
+            }
+        else:
+            self.accounts = projections.accounts(self._account_rows())
+
+    def _account_rows(self) -> list[Row]:
+        """The log's AccountOpened and AccountClosed rows (what it knew of them when)."""
+        if self._rows_of_accounts is None:
+            rows = self._store.rows(RowFilter(types=ACCOUNT_TYPES))
+            self._rows_of_accounts = list(rows)
+        return self._rows_of_accounts
 
     def head(self) -> tuple[int, str]:
         return self._head.seq, self._head.hash
@@ -68,7 +104,9 @@ class Queries:
         if known_at is None:
             return self.accounts
         known = format_recorded(known_at)
-        return accounts(row for row in self._account_rows if row.recorded_at <= known)
+        return projections.accounts(
+            row for row in self._account_rows() if row.recorded_at <= known
+        )
 
     def balance(
         self, name: str, as_of: date | None = None, known_at: datetime | None = None
@@ -163,7 +201,7 @@ class Queries:
         """ref -> status for the entries of `name`, from its status events recorded by
         `known`."""
         rows = self._store.rows(RowFilter(account=name, known_at=known, types=STATUS_TYPES))
-        return statuses(rows)
+        return projections.statuses(rows)
 
     def cleared_balance(
         self, name: str, as_of: date | None = None, known_at: datetime | None = None
@@ -199,7 +237,7 @@ class Queries:
                 RowFilter(account=name, as_of=as_of, known_at=known, types=MONEY_TYPES),
                 order=Order.REGISTER,
             )
-            return register(rows, since=since, limit=limit)
+            return projections.register(rows, since=since, limit=limit)
         where = RowFilter(
             account=name, as_of=as_of, since=since, seqs=(1, self._cut(known)), types=MONEY_TYPES
         )
@@ -208,11 +246,11 @@ class Queries:
             if not newest:
                 return iter(())
             opening = self._sum(name, as_of, known) - sum(row.amount for row in newest)
-            return register(reversed(newest), opening=opening)
+            return projections.register(reversed(newest), opening=opening)
         opening = 0
         if since is not None:
             opening = self._sum(name, since - timedelta(days=1), known) if since > date.min else 0
-        return register(store.rows(where, order=Order.REGISTER), opening=opening)
+        return projections.register(store.rows(where, order=Order.REGISTER), opening=opening)
 
     def diff(
         self, name: str, as_of: date | None, known_at: datetime, to_known_at: datetime

@@ -10,13 +10,33 @@ that each balance is the one before plus deposits minus withdrawals.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from ledger_cli.app.queries import Queries
-from ledger_cli.app.results import Period, Series
+from ledger_cli.app.results import AccountInfo
 from ledger_cli.domain.periods import count, label, periods
 from ledger_cli.errors import InvalidValue
 
 MAX_PERIODS = 20_000
+
+
+class Period(NamedTuple):
+    """One period of a chart."""
+
+    label: str  # 2026-03-01, 2026-W09, 2026-03
+    start: date
+    end: date
+    balance: int  # as of `end`
+    deposits: int  # money in during the period
+    withdrawals: int  # money out during the period, as a positive number
+
+
+class Series(NamedTuple):
+    """An account's balance and its money in and out, period by period."""
+
+    account: AccountInfo
+    by: str
+    periods: list[Period]
 
 
 def series(

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ledger_cli.app import monthend
+from ledger_cli.app.outcomes import Imported, Outcome, Restored, Statement
 from ledger_cli.app.queries import Queries, read
-from ledger_cli.app.results import Imported, Outcome, Reconciliation, Restored, Statement
-from ledger_cli.app.verify import reconcile
+from ledger_cli.app.verify import Reconciliation, reconcile
 from ledger_cli.app.writer import Applied, Writer, outcome, writing
 from ledger_cli.domain.commands import Command, ReconcileStatement, fingerprint
 from ledger_cli.domain.decider import decide

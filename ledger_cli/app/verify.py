@@ -9,9 +9,22 @@ names the first failing seq and why.
 
 from __future__ import annotations
 
-from ledger_cli.app.results import Reconciliation
+from typing import NamedTuple
+
 from ledger_cli.store.base import GENESIS, Progress, RowFilter, Store
 from ledger_cli.store.chain import Finding, Verifier, verify
+
+
+class Reconciliation(NamedTuple):
+    """What `reconcile` found: the verification, the problems (exit 3), the warnings."""
+
+    verifier: Verifier
+    findings: list[Finding]
+    warnings: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
 
 
 def reconcile(

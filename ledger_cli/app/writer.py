@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from ledger_cli.app.keys import Keys
-from ledger_cli.app.results import Outcome
+from ledger_cli.app.outcomes import Outcome
 from ledger_cli.domain.commands import (
     ChargeFee,
     CloseAccount,
@@ -33,11 +33,11 @@ from ledger_cli.domain.commands import (
 from ledger_cli.domain.dates import format_recorded, now_utc
 from ledger_cli.domain.decider import decide
 from ledger_cli.domain.events import Event
-from ledger_cli.domain.state import State, evolve
+from ledger_cli.domain.state import LazyMap, State, Transaction, evolve
 from ledger_cli.errors import IntegrityFailure
 from ledger_cli.store.base import Row, Store
 from ledger_cli.store.chain import Chain, link_hash, to_event
-from ledger_cli.store.readmodels import Changes, load_state
+from ledger_cli.store.readmodels import Changes
 
 BATCH = 5_000  # rows held before they are written together
 
@@ -111,6 +111,26 @@ class Writer:
         keys = self.keys.take()
         if keys:
             self.store.remember_keys(keys)
+
+
+def load_state(store: Store) -> State:
+    """The state a command is decided against, read from the read models (which must be
+    current): every account (there are few), and transactions, check numbers and statuses
+    loaded one by one, only when the command asks about them."""
+    seq, count = store.read_model_position()
+    state = State(seq=seq, accounts=store.account_states(), transaction_count=count)
+
+    def transaction(ref: str) -> Transaction | None:
+        # Refs are numbered in order: one past the count is a new one, not in the store.
+        if ref[:1] == "T" and ref[1:].isdigit() and int(ref[1:]) > state.transaction_count:
+            return None
+        return store.find_transaction(ref)
+
+    state.transactions = LazyMap(transaction)
+    state.checks = LazyMap(lambda key: store.check_ref(*key))
+    state.cleared = LazyMap(lambda key: store.entry_status(*key))
+    state.statement_rows = LazyMap(lambda key: store.statement_row(*key))
+    return state
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from ledger_cli.app.queries import Queries
-    from ledger_cli.app.results import Reconciliation
+    from ledger_cli.app.verify import Reconciliation
+    from ledger_cli.cli.location import LedgerFile
     from ledger_cli.domain.commands import Command
 
 # Every command, in the order `ledger --help` lists them, and the module of ledger_cli.cli that
@@ -54,9 +55,14 @@ COMMANDS = {
 }
 
 
-class Settings(NamedTuple):
-    db: Path | None
-    debug: bool
+class Settings:
+    """The global options, kept on the context for the command."""
+
+    __slots__ = ("db", "debug")
+
+    def __init__(self, db: Path | None, debug: bool) -> None:
+        self.db = db
+        self.debug = debug
 
 
 def _debug_env() -> bool:
@@ -165,27 +171,10 @@ def root(
     ctx.obj = Settings(db=db, debug=debug or _debug_env())
 
 
-class LedgerFile(NamedTuple):
-    """The file a command works on; only the default location's folder may be created."""
-
-    path: Path
-    create_folder: bool
-
-
-def ledger_file(db: Path | str | None) -> LedgerFile:
-    """The ledger `--db` names, else LEDGER_DB, else ledger.db in the platform's user data
-    folder."""
-    if db is None:
-        db = os.environ.get("LEDGER_DB") or None
-    if db is not None:
-        return LedgerFile(Path(db).expanduser(), create_folder=False)
-    from platformdirs import user_data_path
-
-    return LedgerFile(user_data_path("ledger", appauthor=False) / "ledger.db", True)
-
-
-def chosen_file(ctx: typer.Context) -> LedgerFile:
+def chosen_file(ctx: typer.Context) -> "LedgerFile":
     """The ledger of the command being run."""
+    from ledger_cli.cli.location import ledger_file
+
     settings = ctx.find_object(Settings)
     return ledger_file(settings.db if settings is not None else None)
 
@@ -193,13 +182,13 @@ def chosen_file(ctx: typer.Context) -> LedgerFile:
 def write(ctx: typer.Context, command: "Command", as_json: bool, key: str | None) -> None:
     """The write path of a single command: one service call, one line of output."""
     from ledger_cli.app.service import Ledger
-    from ledger_cli.cli.options import idempotency_key
+    from ledger_cli.domain.commands import check_key
     from ledger_cli.view.outcome import outcome
     from ledger_cli.view.output import Output
 
     file = chosen_file(ctx)
     ledger = Ledger(file.path, create_folder=file.create_folder)
-    result = ledger.execute(command, key=idempotency_key(key))
+    result = ledger.execute(command, key=None if key is None else check_key(key))
     try:
         outcome(Output(), result, as_json=as_json)
     except BrokenPipeError:

@@ -22,7 +22,7 @@ COMPLETE_VAR = "_LEDGER_COMPLETE"
 def _ledger_path(ctx: typer.Context) -> Path:
     """The file the completed command would use (the root callback, which sets it up for a
     command, does not run while completing)."""
-    from ledger_cli.cli.app import ledger_file
+    from ledger_cli.cli.location import ledger_file
 
     return ledger_file(ctx.find_root().params.get("db")).path
 

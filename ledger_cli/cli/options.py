@@ -104,12 +104,6 @@ def effective_date(text: str | None) -> date:
     return today() if text is None else check_not_too_far_ahead(parse_date(text))
 
 
-def idempotency_key(text: str | None) -> str | None:
-    from ledger_cli.domain.commands import check_key
-
-    return None if text is None else check_key(text)
-
-
 def whole_number(text: str | None, option: str) -> int | None:
     """An option's whole number (1 or more), or None when it was not given."""
     from ledger_cli.domain.numbers import whole_number as parse

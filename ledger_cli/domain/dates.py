@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from ledger_cli.errors import InvalidValue
 
 # ISO 8601 dates without a time: calendar (2026-03-01, 20260301), week (2026-W09-7), ordinal.
-_DAY_ONLY = re.compile(r"[0-9]{4}-?W?[0-9-]{3,6}", re.ASCII)
+_DAY_ONLY = r"[0-9]{4}-?W?[0-9-]{3,6}"
 _RECORDED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -61,7 +61,8 @@ def _day(text: str, option: str) -> date | None:
     if relative is not None:
         return relative
     stripped = text.strip()
-    return _parse_day(stripped, option) if _DAY_ONLY.fullmatch(stripped) else None
+    day_only = re.fullmatch(_DAY_ONLY, stripped, re.ASCII)  # re caches the compiled form
+    return _parse_day(stripped, option) if day_only else None
 
 
 def _moment(text: str, option: str, day: date | None, tz: tzinfo | None) -> datetime:

@@ -49,13 +49,16 @@ DEFAULT_CURRENCY = "USD"
 # amount, and totals over up to 9,000 accounts) stays exact in a signed 64-bit integer.
 MAX_MINOR = 10**15 - 1
 
-_NUMBER = re.compile(
-    r"""
-    (?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)  # 10000 or 10,000 (commas group thousands only)
-    (?:\.(?P<frac>[0-9]+))?                  # optional fraction: 10000.5, 10000.50, 10.500
-    """,
-    re.VERBOSE | re.ASCII,
-)
+@cache
+def _number() -> re.Pattern[str]:
+    """The form of a typed amount (compiled on first use: only writes parse amounts)."""
+    return re.compile(
+        r"""
+        (?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)  # 10000 or 10,000 (commas group thousands)
+        (?:\.(?P<frac>[0-9]+))?                  # a fraction: 10000.5, 10000.50, 10.500
+        """,
+        re.VERBOSE | re.ASCII,
+    )
 
 
 def currency(code: str) -> Currency:
@@ -67,7 +70,9 @@ def currency(code: str) -> Currency:
     return found
 
 
-_EXPONENT = re.compile(r"[0-9.,]+e[+-]?[0-9]+")
+@cache
+def _exponent() -> re.Pattern[str]:
+    return re.compile(r"[0-9.,]+e[+-]?[0-9]+")
 
 
 @cache
@@ -100,9 +105,9 @@ def parse_amount(
     lowered = body.lower()
     if lowered.lstrip("+") in {"nan", "inf", "infinity", "snan"}:
         raise InvalidValue(f"{what} {shown!r} is not a finite number")
-    if _EXPONENT.fullmatch(lowered):
+    if _exponent().fullmatch(lowered):
         raise InvalidValue(f"{what} {shown!r} uses exponent notation; write the digits out")
-    match = _NUMBER.fullmatch(body)
+    match = _number().fullmatch(body)
     if match is None or not (match["int"] or match["frac"]):
         raise InvalidValue(f"{what} {shown!r} is not a number; give digits such as 10000 or 12.50")
     whole = match["int"].replace(",", "")

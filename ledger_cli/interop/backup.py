@@ -25,8 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from ledger_cli.app.outcomes import Restored
 from ledger_cli.app.queries import Queries
-from ledger_cli.app.results import Restored
 from ledger_cli.app.service import Ledger
 from ledger_cli.errors import IntegrityFailure, InvalidValue
 from ledger_cli.store.base import COLUMNS, GENESIS, Row

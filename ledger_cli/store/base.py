@@ -56,6 +56,15 @@ class Head(NamedTuple):
     recorded_at: str  # "" for an empty log
 
 
+class AccountRecord(NamedTuple):
+    """An account as the read models hold it, for queries."""
+
+    name: str
+    currency: str  # its ISO 4217 code, as stored
+    opened_on: str
+    closed: bool
+
+
 class KeyRecord(NamedTuple):
     """The first command made under an idempotency key: its fingerprint, and its ref when it
     was recorded, or the exit code and message of its denial."""
@@ -72,7 +81,7 @@ class RowFilter(NamedTuple):
 
     account: str | None = None
     ref: str | None = None
-    types: tuple[str, ...] | None = None  # event types (in a fixed order: see schema.type_in)
+    types: tuple[str, ...] | None = None  # event types, in a fixed order (sqlite/sql.py)
     since: date | None = None  # effective on or after
     as_of: date | None = None  # effective on or before
     known_at: str | None = None  # recorded at or before (the stored text)
@@ -160,7 +169,13 @@ class Store(Protocol):
         """Bring the read models up to the events in `changes`, folded into `state`."""
         ...
 
-    def account_states(self) -> dict[str, AccountState]: ...
+    def accounts(self) -> list[AccountRecord]:
+        """Every account, from the read models."""
+        ...
+
+    def account_states(self) -> dict[str, AccountState]:
+        """Every account as a command is decided against it, from the read models."""
+        ...
 
     def find_transaction(self, ref: str) -> Transaction | None: ...
 

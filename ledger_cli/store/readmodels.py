@@ -1,5 +1,4 @@
-"""The read models, backend-neutral: what appended events change in them, and the state a
-command is decided against, loaded from them.
+"""The read models, backend-neutral: what appended events change in them.
 
 Read models are tables derived from the log that keep writes and queries fast at any length.
 They are a cache of the log, never a source of truth:
@@ -20,13 +19,7 @@ statement rows already cleared, and the position.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ledger_cli.domain.events import MONEY_TYPES, STATUS_TYPES, Event, EventType, status_changes
-from ledger_cli.domain.state import LazyMap, State, Transaction
-
-if TYPE_CHECKING:
-    from ledger_cli.store.base import Store
 
 
 class Changes:
@@ -69,23 +62,3 @@ class Changes:
         if event.type == EventType.TRANSACTION_CLEARED and "fingerprint" in event.details:
             row = (event.account, str(event.details["fingerprint"]), event.ref)
             self.statement_rows.append(row)
-
-
-def load_state(store: Store) -> State:
-    """The state a command is decided against, read from the read models (which must be
-    current): every account (there are few), and transactions, check numbers and statuses
-    loaded one by one, only when the command asks about them."""
-    seq, count = store.read_model_position()
-    state = State(seq=seq, accounts=store.account_states(), transaction_count=count)
-
-    def transaction(ref: str) -> Transaction | None:
-        # Refs are numbered in order: one past the count is a new one, not in the store.
-        if ref[:1] == "T" and ref[1:].isdigit() and int(ref[1:]) > state.transaction_count:
-            return None
-        return store.find_transaction(ref)
-
-    state.transactions = LazyMap(transaction)
-    state.checks = LazyMap(lambda key: store.check_ref(*key))
-    state.cleared = LazyMap(lambda key: store.entry_status(*key))
-    state.statement_rows = LazyMap(lambda key: store.statement_row(*key))
-    return state

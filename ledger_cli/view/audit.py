@@ -4,14 +4,16 @@ one block of text per event, whole however narrow the terminal. It streams."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger_cli.app.projections import parse_details
-from ledger_cli.app.results import AccountInfo
 from ledger_cli.domain.events import DETAIL_KEYS
 from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY, Currency, format_amount
-from ledger_cli.store.base import Row
 from ledger_cli.view.output import Output, clean
+
+if TYPE_CHECKING:
+    from ledger_cli.app.results import AccountInfo
+    from ledger_cli.store.base import Row
 
 
 def _currency_of(info: Mapping[str, AccountInfo], account: str) -> Currency:

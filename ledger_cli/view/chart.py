@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger_cli.app.results import Series
 from ledger_cli.domain.money import Currency, format_amount
 from ledger_cli.errors import Denied
+
+if TYPE_CHECKING:
+    from ledger_cli.app.series import Series
 
 
 def series_json(data: Series) -> list[dict[str, Any]]:

@@ -3,15 +3,18 @@ matched (and what is still outstanding), and one that did not (the figures and l
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger_cli.app.results import Outcome, Statement
-from ledger_cli.domain.mismatch import StatementDoesNotMatch
 from ledger_cli.domain.money import Currency, format_amount
-from ledger_cli.domain.statements import Entry
 from ledger_cli.view import outcome
 from ledger_cli.view.output import Output, clean
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from ledger_cli.app.outcomes import Outcome, Statement
+    from ledger_cli.domain.mismatch import StatementDoesNotMatch
+    from ledger_cli.domain.statements import Entry
 
 
 def reconciled(

@@ -3,12 +3,14 @@ or its JSON record, and the summary of an import."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger_cli.app.results import Imported, Outcome, Restored
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import format_amount
 from ledger_cli.view.output import Output, clean
+
+if TYPE_CHECKING:
+    from ledger_cli.app.outcomes import Imported, Outcome, Restored
 
 
 def outcome(output: Output, result: Outcome, *, as_json: bool) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger_cli.app.results import AccountInfo, RegisterLine
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import Currency, format_amount
 from ledger_cli.view.output import Output
+
+if TYPE_CHECKING:
+    from ledger_cli.app.results import AccountInfo, RegisterLine
 
 LABELS = {
     EventType.FUNDS_DEPOSITED: "deposit",

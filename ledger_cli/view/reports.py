@@ -3,13 +3,18 @@ and `diff`, as text or JSON, each from one record."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger_cli.app.projections import parse_details
-from ledger_cli.app.results import Balance, Difference, Reconciliation
 from ledger_cli.domain.dates import format_recorded
-from ledger_cli.domain.money import Currency, format_amount
+from ledger_cli.domain.money import format_amount
 from ledger_cli.view.output import Output, clean
+
+if TYPE_CHECKING:
+    from ledger_cli.app.queries import Difference
+    from ledger_cli.app.results import Balance
+    from ledger_cli.app.verify import Reconciliation
+    from ledger_cli.domain.money import Currency
 
 
 def balance_json(item: Balance) -> dict[str, Any]:

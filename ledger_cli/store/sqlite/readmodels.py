@@ -1,6 +1,6 @@
-"""The read models in SQLite: their tables, how appended events are saved into them, how they
-are rebuilt from the log, and the lookups a write and a query make in them. What they hold,
-and why they are only a cache, is in store/readmodels.py."""
+"""The read models in SQLite: how appended events are saved into them, and the lookups a write
+and a query make in them. Their tables are in schema.py, their rebuild from the log in
+rebuild.py; what they hold, and why they are only a cache, is in store/readmodels.py."""
 
 from __future__ import annotations
 
@@ -13,81 +13,9 @@ from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY
 from ledger_cli.domain.state import AccountState, State, Transaction
 from ledger_cli.domain.statements import Entry
 from ledger_cli.store.readmodels import Changes
-from ledger_cli.store.sqlite.schema import type_in
-from ledger_cli.store.sqlite.sums import INT64, exact_total
-
-TABLES = (
-    "rm_accounts",
-    "rm_transactions",
-    "rm_checks",
-    "rm_days",
-    "rm_cleared",
-    "rm_statement_rows",
-    "rm_position",
-)
-
-DDL = [
-    """CREATE TABLE rm_accounts (
-        name            TEXT PRIMARY KEY,
-        currency        TEXT    NOT NULL,
-        overdraft_limit INTEGER NOT NULL,
-        opened_on       TEXT    NOT NULL,
-        closed          INTEGER NOT NULL,
-        balance         INTEGER NOT NULL,
-        last_entry_on   TEXT,
-        last_check      INTEGER NOT NULL,
-        sealed_through  TEXT
-    ) STRICT""",
-    """CREATE TABLE rm_transactions (
-        ref       TEXT PRIMARY KEY,
-        date      TEXT NOT NULL,
-        voids     TEXT,
-        voided_by TEXT
-    ) STRICT, WITHOUT ROWID""",
-    """CREATE TABLE rm_checks (
-        account TEXT    NOT NULL,
-        number  INTEGER NOT NULL,
-        ref     TEXT    NOT NULL,
-        PRIMARY KEY (account, number)
-    ) STRICT, WITHOUT ROWID""",
-    """CREATE TABLE rm_days (
-        account TEXT NOT NULL,
-        date    TEXT NOT NULL,
-        net     INTEGER,
-        PRIMARY KEY (account, date)
-    ) STRICT, WITHOUT ROWID""",
-    """CREATE TABLE rm_cleared (
-        ref     TEXT NOT NULL,
-        account TEXT NOT NULL,
-        status  TEXT NOT NULL,
-        PRIMARY KEY (ref, account)
-    ) STRICT, WITHOUT ROWID""",
-    """CREATE TABLE rm_statement_rows (
-        account     TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        ref         TEXT NOT NULL,
-        PRIMARY KEY (account, fingerprint)
-    ) STRICT, WITHOUT ROWID""",
-    """CREATE TABLE rm_position (
-        id           INTEGER PRIMARY KEY CHECK (id = 1),
-        seq          INTEGER NOT NULL,
-        hash         TEXT    NOT NULL,
-        transactions INTEGER NOT NULL
-    ) STRICT""",
-]
-
-
+from ledger_cli.store.sqlite.sql import INT64, exact_total, type_in
 
 # -- lookups -------------------------------------------------------------------------------------
-
-
-def position(conn: sqlite3.Connection) -> tuple[int, str, int] | None:
-    """(seq, hash, number of refs) of the read models, or None when there are none."""
-    try:
-        found = conn.execute("SELECT seq, hash, transactions FROM rm_position").fetchone()
-    except sqlite3.OperationalError:
-        return None  # a file from before read models: the tables do not exist
-    return (found[0], found[1], found[2]) if found else None
 
 
 _ACCOUNT_SELECT = (

@@ -8,14 +8,14 @@ import sqlite3
 from ledger_cli.domain.events import MONEY_TYPES
 from ledger_cli.domain.events import EventType as T
 from ledger_cli.domain.money import DEFAULT_CURRENCY
-from ledger_cli.store.sqlite.readmodels import TABLES, fits
-from ledger_cli.store.sqlite.schema import type_in
-from ledger_cli.store.sqlite.sums import SPLIT, split_sums
+from ledger_cli.store.sqlite.readmodels import fits
+from ledger_cli.store.sqlite.schema import READ_MODEL_TABLES
+from ledger_cli.store.sqlite.sql import SPLIT, split_sums, type_in
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
     """Derive every read model again from the log alone, inside the caller's transaction."""
-    for table in TABLES:
+    for table in READ_MODEL_TABLES:
         conn.execute(f"DELETE FROM {table}")
     money_m = type_in(MONEY_TYPES, "m.type")
     conn.execute(

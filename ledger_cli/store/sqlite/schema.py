@@ -7,10 +7,7 @@ cheaply, without importing sqlite-utils, whether it is current, older (migrate) 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
-
-from ledger_cli.domain.events import ACCOUNT_TYPES, STATUS_TYPES
 
 if TYPE_CHECKING:
     import sqlite3
@@ -70,20 +67,80 @@ CREATE TABLE command_keys (
 """
 
 
-def type_in(types: Iterable[str], column: str = "type") -> str:
-    """`type IN ('A', 'B')`: event types as a literal list, in the order given. A query that
-    is to use a partial index must spell its WHERE term as the index does, so both are made
-    here from the same tuple."""
-    return f"{column} IN ({', '.join(repr(str(kind)) for kind in types)})"
+# The read models (store/readmodels.py): tables derived from the log, and rebuilt from it.
+READ_MODEL_TABLES = (
+    "rm_accounts",
+    "rm_transactions",
+    "rm_checks",
+    "rm_days",
+    "rm_cleared",
+    "rm_statement_rows",
+    "rm_position",
+)
+
+READ_MODELS = [
+    """CREATE TABLE rm_accounts (
+        name            TEXT PRIMARY KEY,
+        currency        TEXT    NOT NULL,
+        overdraft_limit INTEGER NOT NULL,
+        opened_on       TEXT    NOT NULL,
+        closed          INTEGER NOT NULL,
+        balance         INTEGER NOT NULL,
+        last_entry_on   TEXT,
+        last_check      INTEGER NOT NULL,
+        sealed_through  TEXT
+    ) STRICT""",
+    """CREATE TABLE rm_transactions (
+        ref       TEXT PRIMARY KEY,
+        date      TEXT NOT NULL,
+        voids     TEXT,
+        voided_by TEXT
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_checks (
+        account TEXT    NOT NULL,
+        number  INTEGER NOT NULL,
+        ref     TEXT    NOT NULL,
+        PRIMARY KEY (account, number)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_days (
+        account TEXT NOT NULL,
+        date    TEXT NOT NULL,
+        net     INTEGER,
+        PRIMARY KEY (account, date)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_cleared (
+        ref     TEXT NOT NULL,
+        account TEXT NOT NULL,
+        status  TEXT NOT NULL,
+        PRIMARY KEY (ref, account)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_statement_rows (
+        account     TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        PRIMARY KEY (account, fingerprint)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_position (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        seq          INTEGER NOT NULL,
+        hash         TEXT    NOT NULL,
+        transactions INTEGER NOT NULL
+    ) STRICT""",
+]
 
 
-# The few AccountOpened and AccountClosed rows, found without a scan of the log.
-ACCOUNT_EVENTS = type_in(ACCOUNT_TYPES)
-ACCOUNT_EVENTS_INDEX = f"CREATE INDEX events_accounts ON events (seq) WHERE {ACCOUNT_EVENTS}"
 
-# The events that change a transaction's cleared status, per account, found without a scan.
-STATUS_EVENTS = type_in(STATUS_TYPES)
-STATUS_EVENTS_INDEX = f"CREATE INDEX events_status ON events (account, seq) WHERE {STATUS_EVENTS}"
+def partial_indexes() -> list[str]:
+    """The indexes of the few rows some reads want, found without a scan of the log: the
+    AccountOpened and AccountClosed rows, and per account the events that change a
+    transaction's cleared status. (store.rows() writes the same `type IN (...)` terms.)"""
+    from ledger_cli.domain.events import ACCOUNT_TYPES, STATUS_TYPES
+    from ledger_cli.store.sqlite.sql import type_in
+
+    return [
+        f"CREATE INDEX events_accounts ON events (seq) WHERE {type_in(ACCOUNT_TYPES)}",
+        f"CREATE INDEX events_status ON events (account, seq) WHERE {type_in(STATUS_TYPES)}",
+    ]
 
 
 def migrate(conn: sqlite3.Connection) -> None:
@@ -101,15 +158,12 @@ def migrate(conn: sqlite3.Connection) -> None:
 
     @migrations(name="0002_read_models")
     def create_read_models(db: Database) -> None:
-        from ledger_cli.store.sqlite.readmodels import DDL
-        from ledger_cli.store.sqlite.rebuild import rebuild
-
-        for statement in DDL:
+        # Created empty: a write fills them (rebuild.py) before it decides anything.
+        for statement in READ_MODELS:
             db.execute(statement)
         db.execute(COMMAND_KEYS_TABLE)
-        db.execute(ACCOUNT_EVENTS_INDEX)
-        db.execute(STATUS_EVENTS_INDEX)
-        rebuild(db.conn)
+        for statement in partial_indexes():
+            db.execute(statement)
 
     migrations.apply(Database(conn, execute_plugins=False))
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -20,6 +20,7 @@ from ledger_cli.store.base import (
     COLUMNS,
     EVERY_ROW,
     GENESIS,
+    AccountRecord,
     Head,
     KeyRecord,
     Order,
@@ -36,7 +37,7 @@ from ledger_cli.store.sqlite.connection import (
     retry_while_busy,
     translate_errors,
 )
-from ledger_cli.store.sqlite.sums import exact_total
+from ledger_cli.store.sqlite.sql import exact_total, type_in
 
 if TYPE_CHECKING:
     # The write side's modules load only when a command writes: a query needs none of them.
@@ -62,6 +63,7 @@ class SqliteStore:
         self.conn = conn
         self.path = path
         self._schema_pending = False
+        self._version = 0  # the schema version of the file
 
     @property
     def location(self) -> str:
@@ -95,6 +97,7 @@ class SqliteStore:
 
     def _prepare(self, write: bool, damaged_ok: bool) -> None:
         state, version = self._identify()
+        self._version = version
         if state == "newer":
             raise StorageError(
                 f"{self.path} was written by a newer version of ledger (schema {version}; "
@@ -144,17 +147,21 @@ class SqliteStore:
         """One BEGIN IMMEDIATE transaction: concurrent writers wait (busy timeout) and
         serialise, so each reads the head it appends to. A `dry_run` is rolled back."""
         retry_while_busy(self.path, lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        version = self._version
         try:
             if self._schema_pending:
                 with translate_errors(self.path):
                     if self._identify()[0] != "current":
                         schema.migrate(self.conn)
+                self._version = schema.SCHEMA_VERSION
             yield
         except BaseException:
+            self._version = version
             with translate_errors(self.path):
                 self.conn.execute("ROLLBACK")
             raise
         if dry_run:
+            self._version = version
             with translate_errors(self.path):
                 self.conn.execute("ROLLBACK")
             return
@@ -219,19 +226,21 @@ class SqliteStore:
     # -- the read models -----------------------------------------------------------------------
 
     def read_models_current(self) -> bool:
-        from ledger_cli.store.sqlite.readmodels import position
-
         head = self.head()
-        with translate_errors(self.path):
-            found = position(self.conn)
+        found = self._position()
         return found is not None and (found[0], found[1]) == (head.seq, head.hash)
 
     def read_model_position(self) -> tuple[int, int]:
-        from ledger_cli.store.sqlite.readmodels import position
-
-        with translate_errors(self.path):
-            found = position(self.conn)
+        found = self._position()
         return (found[0], found[2]) if found else (0, 0)
+
+    def _position(self) -> tuple[int, str, int] | None:
+        """(seq, hash, number of refs) of the read models, or None when there are none."""
+        if self._version < 2:
+            return None  # a file from before read models: the tables do not exist
+        with translate_errors(self.path):
+            found = self.conn.execute("SELECT seq, hash, transactions FROM rm_position").fetchone()
+        return (found[0], found[1], found[2]) if found else None
 
     def rebuild_read_models(self) -> None:
         from ledger_cli.store.sqlite.rebuild import rebuild
@@ -244,6 +253,11 @@ class SqliteStore:
 
         with translate_errors(self.path):
             save(self.conn, state, changes)
+
+    def accounts(self) -> list[AccountRecord]:
+        with translate_errors(self.path):
+            rows = self.conn.execute("SELECT name, currency, opened_on, closed FROM rm_accounts")
+            return [AccountRecord(name, code, on, bool(closed)) for name, code, on, closed in rows]
 
     def account_states(self) -> dict[str, AccountState]:
         from ledger_cli.store.sqlite.readmodels import account_states
@@ -363,7 +377,7 @@ def _clauses(where: RowFilter) -> tuple[str, list[object]]:
         params.extend(where.seqs)
     if where.types is not None:
         # Literal types, so that SQLite uses a partial index whose WHERE reads the same.
-        clauses.append(schema.type_in(where.types))
+        clauses.append(type_in(where.types))
     if where.forced:
         clauses.append("details LIKE '%\"forced\":1%'")
     return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params

@@ -1,0 +1,77 @@
+"""What a write did: the outcome of a command (its ref, events and the balance it left), of a
+bank statement row by row, of an import, of a restore. The view prints them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from ledger_cli.domain.events import Event
+    from ledger_cli.domain.money import Currency
+    from ledger_cli.domain.statements import Entry, StatementRow
+
+
+class Outcome(NamedTuple):
+    """What a command did: its reference, its events, and the balance of the account it names."""
+
+    ref: str
+    events: list[Event]
+    account: str
+    balance: int
+    warnings: list[str]
+    currencies: dict[str, Currency]  # of every account the events touch
+    repeated: bool = False  # the original outcome of an earlier command under the same --id
+
+    @property
+    def currency(self) -> Currency:
+        return self.currencies[self.account]
+
+
+class StatementDecision(NamedTuple):
+    """What became of one statement row, and why."""
+
+    row: StatementRow
+    decision: str  # matched | added | duplicate | unmatched | denied
+    entry: Entry | None  # the register entry it matched
+    reason: str | None  # why it matched, what was added, which ref saw it, why denied
+    outcome: Outcome | None = None  # the transaction added for it
+
+
+class Statement:
+    """What `statement` did with a bank's file, row by row."""
+
+    def __init__(self, account: str, currency: Currency, dry_run: bool) -> None:
+        self.account = account
+        self.currency = currency
+        self.dry_run = dry_run
+        self.rows: list[StatementDecision] = []
+        self.cleared: Outcome | None = None  # the clearing of every matched and added row
+        self.balance = 0
+
+
+class Imported:
+    """What an import did: the transactions it appended, and the rows it did not."""
+
+    def __init__(self) -> None:
+        self.transactions = 0
+        self.events = 0
+        self.first_ref: str | None = None
+        self.last_ref: str | None = None
+        self.repeated = 0  # rows whose `id` was already imported with the same content
+        self.skipped: list[tuple[int, str]] = []  # (line, why), with --skip-denied
+        self.accounts: set[str] = set()
+        self.balances: dict[str, tuple[int, Currency]] = {}
+
+    def count(self, ref: str, events: list[Event]) -> None:
+        self.transactions += 1
+        self.events += len(events)
+        self.first_ref = self.first_ref or ref
+        self.last_ref = ref
+        self.accounts.update(event.account for event in events)
+
+
+class Restored(NamedTuple):
+    location: str
+    events: int
+    head_seq: int
+    head_hash: str
