@@ -11,22 +11,25 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ledger_cli.app import monthend
-from ledger_cli.app.outcomes import Imported, Outcome, Restored, Statement
-from ledger_cli.app.queries import Queries, read
-from ledger_cli.app.verify import Reconciliation, reconcile
+from ledger_cli.app.outcomes import Imported, Outcome, Restored
 from ledger_cli.app.writer import Applied, Writer, outcome, writing
 from ledger_cli.domain.commands import Command, ReconcileStatement, fingerprint
 from ledger_cli.domain.decider import decide
-from ledger_cli.domain.money import Currency
 from ledger_cli.domain.state import State
-from ledger_cli.domain.statements import Entry, StatementRow
 from ledger_cli.errors import Denied, InvalidValue, LedgerError, NoLedger
 from ledger_cli.store.backends import ledger_exists, open_store
 from ledger_cli.store.base import KeyRecord, Row, RowFilter
 from ledger_cli.store.chain import to_event
+
+if TYPE_CHECKING:
+    # The parts of one command each: a single write loads none of them.
+    from ledger_cli.app.outcomes import Statement
+    from ledger_cli.app.queries import Queries
+    from ledger_cli.app.verify import Reconciliation
+    from ledger_cli.domain.money import Currency
+    from ledger_cli.domain.statements import Entry, StatementRow
 
 
 class CommandRow(NamedTuple):
@@ -145,6 +148,8 @@ class Ledger:
     ) -> Statement:
         """Match a bank statement to the register and clear the matches, adding what only the
         bank has (monthend.py); all in one transaction, rolled back when `dry_run`."""
+        from ledger_cli.app import monthend
+
         with self._writing(dry_run=dry_run, existing=True) as writer:
             return monthend.statement(
                 writer, account, read_rows, window=window, add=add, dry_run=dry_run, today=today
@@ -157,6 +162,8 @@ class Ledger:
         statement's `balance`: equal, a StatementReconciled event marks the cleared entries
         reconciled and seals the period; different, StatementDoesNotMatch (nothing written).
         Also the entries still outstanding."""
+        from ledger_cli.app.verify import reconcile
+
         self._require_file()
         with open_store(self.path, write=True) as store, store.transaction():
             check = reconcile(store)
@@ -199,6 +206,8 @@ class Ledger:
     def rebuild(self) -> Reconciliation:
         """Verify the log, and when it is intact derive every read model again from it, in
         one write transaction. A broken log is left as it is (the findings say why)."""
+        from ledger_cli.app.verify import reconcile
+
         self._require_file()
         with open_store(self.path, write=True) as store, store.transaction():
             result = reconcile(store)
@@ -216,6 +225,8 @@ class Ledger:
 
     def query(self, *, damaged_ok: bool = False) -> AbstractContextManager[Queries]:
         """A read-only view of one moment of the ledger (see queries.read)."""
+        from ledger_cli.app.queries import read
+
         return read(self.path, damaged_ok=damaged_ok)
 
 

@@ -14,6 +14,16 @@ from ledger_cli.domain.plan import Decision, Plan, text
 from ledger_cli.errors import Denied, InvalidValue
 
 
+def decide(plan: Plan, command: Clear | Unclear | ReconcileStatement) -> Decision:
+    """The events of a command of the bank's side, or a denial."""
+    match command:
+        case Clear():
+            return clear(plan, command)
+        case Unclear():
+            return unclear(plan, command)
+    return reconcile_statement(plan, command)
+
+
 def _entry_accounts(plan: Plan, ref: str, only: str | None) -> tuple[date, list[str]]:
     """The date of `ref`, and the accounts whose entries of it a clear or unclear concerns."""
     text(ref, "the reference")

@@ -8,16 +8,15 @@ an import makes one per row.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
-from ledger_cli.domain.statements import Entry
 from ledger_cli.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from ledger_cli.domain.statements import Entry
 
 
 class OpenAccount(NamedTuple):
@@ -145,6 +144,9 @@ def fingerprint(command: Command) -> str:
     """What makes two commands "the same content" for an idempotency key: the command and
     every field, amounts compared by value (`100` is `100.00` is `$100`). Stored with each
     key, so it must not change for a command that already exists."""
+    import hashlib
+    import json
+
     fields = {
         name: _normal_amount(value) if name in _AMOUNT_FIELDS else value
         for name, value in command._asdict().items()
@@ -159,8 +161,10 @@ _AMOUNT_FIELDS = frozenset({"amount", "overdraft_limit"})
 def _normal_amount(text: str) -> str:
     """Plain amounts by value (`100`, `100.00`, `$1,00.0`); anything else (`1e2`, which the
     decider refuses) as typed."""
+    from decimal import Decimal, InvalidOperation
+
     cleaned = text.strip().removeprefix("$").replace(",", "")
-    if not _PLAIN_AMOUNT.fullmatch(cleaned):
+    if not re.fullmatch(_PLAIN_AMOUNT, cleaned, re.ASCII):
         return text
     try:
         return str(Decimal(cleaned).normalize())
@@ -168,7 +172,7 @@ def _normal_amount(text: str) -> str:
         return text
 
 
-_PLAIN_AMOUNT = re.compile(r"[0-9]*\.?[0-9]*", re.ASCII)
+_PLAIN_AMOUNT = r"[0-9]*\.?[0-9]*"
 
 
 MAX_KEY_LENGTH = 200

@@ -6,7 +6,6 @@ clearing.py; the checks every event shares are the plan's (plan.py).
 
 from __future__ import annotations
 
-from ledger_cli.domain import clearing
 from ledger_cli.domain.accounts import check_account_name
 from ledger_cli.domain.commands import (
     ChargeFee,
@@ -50,12 +49,10 @@ def decide(state: State, command: Command) -> Decision:
             return _void(plan, command)
         case ChargeFee() | PayInterest():
             return _bank_entry(plan, command)
-        case Clear():
-            return clearing.clear(plan, command)
-        case Unclear():
-            return clearing.unclear(plan, command)
-        case ReconcileStatement():
-            return clearing.reconcile_statement(plan, command)
+        case Clear() | Unclear() | ReconcileStatement():
+            from ledger_cli.domain import clearing  # the bank's side: only its commands load it
+
+            return clearing.decide(plan, command)
 
 
 def _open(plan: Plan, cmd: OpenAccount) -> Decision:

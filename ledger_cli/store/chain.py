@@ -23,10 +23,9 @@ from typing import NamedTuple
 from ledger_cli.domain.events import ALL_TYPES, DETAIL_KEYS, MONEY_SIGNS, Event, NewEvent
 from ledger_cli.store.base import COLUMNS, GENESIS, Head, Row
 
-_RECORDED = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z", re.ASCII
-)
-_HASH = re.compile(r"[0-9a-f]{64}", re.ASCII)
+# The stored forms of a recorded time and of a hash (re caches them compiled, on first use).
+_RECORDED = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+_HASH = r"[0-9a-f]{64}"
 
 
 class Finding(NamedTuple):
@@ -169,7 +168,8 @@ class Verifier:
             yield "gap", f"expected seq {expected_seq} after {self.head_seq}, found {row.seq}"
         if row.prev_hash != self.head_hash:
             yield "hash", f"prev_hash does not match the hash of seq {self.head_seq}"
-        if not _HASH.fullmatch(row.hash) or link_hash(row.prev_hash, row) != row.hash:
+        well_formed = re.fullmatch(_HASH, row.hash, re.ASCII)
+        if not well_formed or link_hash(row.prev_hash, row) != row.hash:
             yield "hash", "hash does not match the event's contents"
         previous = self._balances.get(row.account, 0)
         if previous is not None and row.balance != previous + row.amount:
@@ -220,7 +220,7 @@ def _format_problems(row: Row) -> Iterator[tuple[str, str]]:
         valid_date = False
     if not valid_date:
         yield "format", f"date {row.date!r} is not a YYYY-MM-DD date"
-    if not _RECORDED.fullmatch(row.recorded_at):
+    if not re.fullmatch(_RECORDED, row.recorded_at, re.ASCII):
         yield "format", f"recorded_at {row.recorded_at!r} is not in the stored UTC form"
     problem = details_problem(row.details)
     if problem is not None:
