@@ -1,14 +1,14 @@
 """What a write did: the outcome of a command (its ref, events and the balance it left), of a
 bank statement row by row, of an import, of a restore. The view prints them."""
 
-from __future__ import annotations
+# No postponed annotations: typing.NamedTuple would compile each string annotation into a
+# ForwardRef, doubling what defining a record costs at every start-up (see store/base.py).
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from ledger_cli.domain.events import Event
-    from ledger_cli.domain.money import Currency
-    from ledger_cli.domain.statements import Entry, StatementRow
+from ledger_cli.domain.events import Event
+from ledger_cli.domain.money import Currency
+from ledger_cli.domain.statements import Entry, StatementRow
 
 
 class Outcome(NamedTuple):

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from ledger_cli.app import projections
-from ledger_cli.app.results import AccountInfo, Balance, RegisterLine
+from ledger_cli.app.results import AccountInfo, Balance, Difference, RegisterLine
 from ledger_cli.domain.accounts import check_account_name, unknown_account
 from ledger_cli.domain.dates import format_recorded
 from ledger_cli.domain.events import ACCOUNT_TYPES, MONEY_TYPES, STATUS_TYPES
@@ -27,19 +27,6 @@ from ledger_cli.store.base import Order, Progress, Row, RowFilter, Store
 
 if TYPE_CHECKING:
     from ledger_cli.app.verify import Reconciliation
-
-
-class Difference(NamedTuple):
-    """The answer of `diff`: an account's balance as of a day at two knowledge times, and
-    the events recorded in between that explain the change."""
-
-    account: AccountInfo
-    as_of: date | None
-    known_at: datetime
-    to_known_at: datetime
-    before: int
-    after: int
-    rows: list[Row]
 
 
 @contextmanager

@@ -1,23 +1,22 @@
 """The records that queries answer with and the view prints: an account, a balance, a line of
-the register. (A record made by one module alone lives beside it: `Difference` in
-queries.py, `Reconciliation` in verify.py, `Series` in series.py; what a write did is in
-outcomes.py.) Nothing here prints.
+the register, the answer of `diff`. (A record made by one module alone lives beside it:
+`Reconciliation` in verify.py, `Series` in series.py; what a write did is in outcomes.py.)
+Nothing here prints.
 
 Records are named tuples: immutable, and quick to make by the million (a register line per
 row). Defining one costs about a tenth of a millisecond, and every command's start-up pays
 for the classes it loads, so a module holds the records its readers need together.
 """
 
-from __future__ import annotations
+# No postponed annotations: typing.NamedTuple would compile each string annotation into a
+# ForwardRef, doubling what defining a record costs at every start-up (see store/base.py).
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
-if TYPE_CHECKING:
-    # Annotations only: a query's start-up loads none of these for its records.
-    from datetime import date
+from ledger_cli.domain.money import Currency
+from ledger_cli.store.base import Row
 
-    from ledger_cli.domain.money import Currency
-    from ledger_cli.store.base import Row
 
 class AccountInfo(NamedTuple):
     name: str
@@ -42,3 +41,16 @@ class RegisterLine(NamedTuple):
     details: dict[str, Any]
     balance: int
     status: str = ""  # "" | "c" cleared | "R" reconciled with a statement
+
+
+class Difference(NamedTuple):
+    """The answer of `diff`: an account's balance as of a day at two knowledge times, and
+    the events recorded in between that explain the change."""
+
+    account: AccountInfo
+    as_of: date | None
+    known_at: datetime
+    to_known_at: datetime
+    before: int
+    after: int
+    rows: list[Row]

@@ -6,7 +6,8 @@ tuples: immutable, cheap to define (a command's start-up pays for every class it
 an import makes one per row.
 """
 
-from __future__ import annotations
+# No postponed annotations: typing.NamedTuple would compile each string annotation into a
+# ForwardRef, doubling what defining a record costs at every start-up (see store/base.py).
 
 import re
 from datetime import date
@@ -91,7 +92,7 @@ class Transfer(NamedTuple):
 
 class Void(NamedTuple):
     ref: str
-    date: date | None = None
+    date: "date | None" = None  # quoted: the field's default is bound before its annotation
     reason: str | None = None
     force: bool = False
 
@@ -121,7 +122,7 @@ class ReconcileStatement(NamedTuple):
     account: str
     date: date
     balance: str
-    entries: tuple[Entry, ...] = ()
+    entries: "tuple[Entry, ...]" = ()
 
 
 Command = (

@@ -1,6 +1,7 @@
 """Events: immutable facts, named in the past tense, as decided and as recorded in the log."""
 
-from __future__ import annotations
+# No postponed annotations: typing.NamedTuple would compile each string annotation into a
+# ForwardRef, doubling what defining a record costs at every start-up (see store/base.py).
 
 from collections.abc import Mapping
 from datetime import date

@@ -4,7 +4,8 @@ No float is ever involved: text is matched by a regular expression and converted
 and printed back with integer arithmetic.
 """
 
-from __future__ import annotations
+# No postponed annotations: typing.NamedTuple would compile each string annotation into a
+# ForwardRef, doubling what defining a record costs at every start-up (see store/base.py).
 
 import re
 from functools import cache

@@ -9,7 +9,6 @@ costs the same however long the log is.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Generic, TypeVar
 
@@ -20,31 +19,80 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-@dataclass
-class AccountState:
-    name: str
-    currency: Currency
-    overdraft_limit: int
-    opened_on: date
-    balance: int = 0
-    closed: bool = False
-    last_entry_on: date | None = None
-    last_check: int = 0  # the highest check number written in this account
-    sealed_through: date | None = None  # the date of the last reconciled statement
+class _Fields:
+    """Equality and a readable repr over `__slots__`. (The state's classes are written out
+    rather than made by `dataclasses`: every write's start-up pays for defining them, and a
+    generated dataclass costs several times a plain class.)"""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class AccountState(_Fields):
+    __slots__ = (
+        "name",
+        "currency",
+        "overdraft_limit",
+        "opened_on",
+        "balance",
+        "closed",
+        "last_entry_on",
+        "last_check",
+        "sealed_through",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        currency: Currency,
+        overdraft_limit: int,
+        opened_on: date,
+        balance: int = 0,
+        closed: bool = False,
+        last_entry_on: date | None = None,
+        last_check: int = 0,
+        sealed_through: date | None = None,
+    ) -> None:
+        self.name = name
+        self.currency = currency
+        self.overdraft_limit = overdraft_limit
+        self.opened_on = opened_on
+        self.balance = balance
+        self.closed = closed
+        self.last_entry_on = last_entry_on
+        self.last_check = last_check  # the highest check number written in this account
+        self.sealed_through = sealed_through  # the date of the last reconciled statement
 
     def money(self, minor: int) -> str:
         return format_amount(minor, self.currency, grouping=True)
 
 
-@dataclass
-class Transaction:
+class Transaction(_Fields):
     """What one command did to the money: its entries, and how it relates to voids."""
 
-    ref: str
-    date: date
-    entries: list[tuple[str, int]] = field(default_factory=list)
-    voids: str | None = None
-    voided_by: str | None = None
+    __slots__ = ("ref", "date", "entries", "voids", "voided_by")
+
+    def __init__(
+        self,
+        ref: str,
+        date: date,
+        entries: list[tuple[str, int]] | None = None,
+        voids: str | None = None,
+        voided_by: str | None = None,
+    ) -> None:
+        self.ref = ref
+        self.date = date
+        self.entries: list[tuple[str, int]] = [] if entries is None else entries
+        self.voids = voids
+        self.voided_by = voided_by
 
 
 class LazyMap(MutableMapping[K, V], Generic[K, V]):
@@ -81,8 +129,7 @@ class LazyMap(MutableMapping[K, V], Generic[K, V]):
         return sum(1 for value in self._cache.values() if value is not None)
 
 
-@dataclass
-class State:
+class State(_Fields):
     """Everything `decide` needs, as of the last event folded in (`seq`).
 
     `checks` maps (account, check number) to the ref that wrote it; `transaction_count` numbers
@@ -90,13 +137,29 @@ class State:
     cleared), "c" (the bank has it) or "R" (reconciled with a statement); `statement_rows`
     maps (account, fingerprint) to the ref that cleared that bank statement row."""
 
-    seq: int = 0
-    accounts: dict[str, AccountState] = field(default_factory=dict)
-    transactions: MutableMapping[str, Transaction] = field(default_factory=dict)
-    checks: MutableMapping[tuple[str, int], str] = field(default_factory=dict)
-    transaction_count: int = 0
-    cleared: MutableMapping[tuple[str, str], str] = field(default_factory=dict)
-    statement_rows: MutableMapping[tuple[str, str], str] = field(default_factory=dict)
+    __slots__ = (
+        "seq",
+        "accounts",
+        "transactions",
+        "checks",
+        "transaction_count",
+        "cleared",
+        "statement_rows",
+    )
+
+    def __init__(
+        self,
+        seq: int = 0,
+        accounts: dict[str, AccountState] | None = None,
+        transaction_count: int = 0,
+    ) -> None:
+        self.seq = seq
+        self.accounts: dict[str, AccountState] = {} if accounts is None else accounts
+        self.transactions: MutableMapping[str, Transaction] = {}
+        self.checks: MutableMapping[tuple[str, int], str] = {}
+        self.transaction_count = transaction_count
+        self.cleared: MutableMapping[tuple[str, str], str] = {}
+        self.statement_rows: MutableMapping[tuple[str, str], str] = {}
 
     def status(self, ref: str, account: str) -> str:
         return self.cleared.get((ref, account)) or ""

@@ -1,7 +1,8 @@
 """The records of a bank statement reconciliation: a row of the bank's statement, and an entry of
 the register as a statement sees it."""
 
-from __future__ import annotations
+# No postponed annotations: typing.NamedTuple would compile each string annotation into a
+# ForwardRef, doubling what defining a record costs at every start-up (see store/base.py).
 
 from datetime import date
 from typing import NamedTuple

@@ -1,8 +1,8 @@
-"""The storage interface: what the application asks of a backend, and the small records it
-speaks in.
+"""The storage interface: what the application asks of a backend. The small records it speaks
+in are in records.py, and handed on from here: the application imports this module and
+store/backends.py, never a backend's own modules.
 
-The application imports this module and store/backends.py, never a backend's own modules. A
-backend owns its SQL, and translates its errors where they happen into errors.StorageError
+A backend owns its SQL, and translates its errors where they happen into errors.StorageError
 (exit 4), NoLedger or IntegrityFailure. Backend-neutral rules live beside this file: the hash
 chain (chain.py) and what events change in the read models (readmodels.py).
 
@@ -13,97 +13,42 @@ backend must do; a second backend runs the same tests by adding itself to that m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
-from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from ledger_cli.store.records import (
+    COLUMNS,
+    EVERY_ROW,
+    GENESIS,
+    AccountRecord,
+    Head,
+    KeyRecord,
+    Order,
+    Progress,
+    Row,
+    RowFilter,
+)
 
 if TYPE_CHECKING:
     from ledger_cli.domain.state import AccountState, State, Transaction
     from ledger_cli.domain.statements import Entry
     from ledger_cli.store.readmodels import Changes
 
-# The `prev_hash` of the first event, and the hash of an empty log.
-GENESIS = "0" * 64
-
-
-class Row(NamedTuple):
-    """One event of the log, column for column, as stored: the date and the details are the
-    stored text, since the hash covers exactly what is stored."""
-
-    seq: int
-    ref: str
-    type: str
-    account: str
-    amount: int
-    balance: int
-    date: str
-    recorded_at: str
-    details: str
-    prev_hash: str
-    hash: str
-
-
-COLUMNS = Row._fields
-
-
-class Head(NamedTuple):
-    """The last event of the log: where the next one is linked."""
-
-    seq: int  # 0 for an empty log
-    hash: str  # GENESIS for an empty log
-    recorded_at: str  # "" for an empty log
-
-
-class AccountRecord(NamedTuple):
-    """An account as the read models hold it, for queries."""
-
-    name: str
-    currency: str  # its ISO 4217 code, as stored
-    opened_on: str
-    closed: bool
-
-
-class KeyRecord(NamedTuple):
-    """The first command made under an idempotency key: its fingerprint, and its ref when it
-    was recorded, or the exit code and message of its denial."""
-
-    key: str
-    fingerprint: str
-    ref: str | None
-    code: int | None = None
-    message: str | None = None
-
-
-class RowFilter(NamedTuple):
-    """Which rows of the log a read returns; each field that is given narrows them."""
-
-    account: str | None = None
-    ref: str | None = None
-    types: tuple[str, ...] | None = None  # event types, in a fixed order (sqlite/sql.py)
-    since: date | None = None  # effective on or after
-    as_of: date | None = None  # effective on or before
-    known_at: str | None = None  # recorded at or before (the stored text)
-    unknown_at: str | None = None  # recorded after
-    seqs: tuple[int, int] | None = None  # seq from, to (both included)
-    forced: bool = False  # only events written with --force into a sealed period
-
-
-EVERY_ROW = RowFilter()
-
-
-class Order(Enum):
-    """The order of a read: append order (seq) or register order (effective date, then seq),
-    oldest first or newest first."""
-
-    LOG = "seq"
-    LOG_NEWEST = "seq DESC"
-    REGISTER = "date, seq"
-    REGISTER_NEWEST = "date DESC, seq DESC"
-
-
-Progress = Callable[[int], None]
+__all__ = [
+    "COLUMNS",
+    "EVERY_ROW",
+    "GENESIS",
+    "AccountRecord",
+    "Head",
+    "KeyRecord",
+    "Order",
+    "Progress",
+    "Row",
+    "RowFilter",
+    "Store",
+]
 
 
 class Store(Protocol):

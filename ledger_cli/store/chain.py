@@ -13,12 +13,11 @@ caller decides what they mean.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ledger_cli.domain.events import ALL_TYPES, DETAIL_KEYS, MONEY_SIGNS, Event, NewEvent
 from ledger_cli.store.base import COLUMNS, GENESIS, Head, Row
@@ -51,10 +50,30 @@ def canonical(row: Sequence[object]) -> str:
     return _CANONICAL.encode(list(row[:9]))
 
 
+def _sha256() -> Callable[[bytes], Any]:
+    """SHA-256 that is quick to load: CPython's own implementation (`_sha256` in 3.11,
+    `_sha2` from 3.12), else hashlib's. A write hashes a few events, and hashlib starts by
+    loading OpenSSL, which costs more than the hashing (bench/startup.py); reconcile's bulk
+    pass uses hashlib itself (sqlite/fastcheck.py). Both are SHA-256: the digests are the
+    same (tests/store/test_chain.py)."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - Python 3.12 and later, or another interpreter
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found]
+        except ImportError:
+            from hashlib import sha256
+    return sha256  # type: ignore[no-any-return]
+
+
+SHA256 = _sha256()
+
+
 def link_hash(prev_hash: str, row: Sequence[object]) -> str:
     # surrogateescape: text that is not UTF-8 on disk is hashed as the bytes it is
     data = (prev_hash + canonical(row)).encode("utf-8", "surrogateescape")
-    return hashlib.sha256(data).hexdigest()
+    hexdigest: str = SHA256(data).hexdigest()
+    return hexdigest
 
 
 class Chain:

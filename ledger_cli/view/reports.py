@@ -11,8 +11,7 @@ from ledger_cli.domain.money import format_amount
 from ledger_cli.view.output import Output, clean
 
 if TYPE_CHECKING:
-    from ledger_cli.app.queries import Difference
-    from ledger_cli.app.results import Balance
+    from ledger_cli.app.results import Balance, Difference
     from ledger_cli.app.verify import Reconciliation
     from ledger_cli.domain.money import Currency
 

@@ -60,11 +60,13 @@ def retry_while_busy(path: Path, statement: Callable[[], object]) -> None:
 
 def busy_timeout_ms() -> int:
     """How long a command waits for another process's write (LEDGER_BUSY_TIMEOUT, seconds)."""
+    raw = os.environ.get("LEDGER_BUSY_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_BUSY_TIMEOUT_MS
     from decimal import Decimal, InvalidOperation
 
-    raw = os.environ.get("LEDGER_BUSY_TIMEOUT", "").strip()
     try:
-        seconds = Decimal(raw) if raw else None
+        seconds = Decimal(raw)
     except InvalidOperation:
         seconds = None
     if seconds is None or not seconds.is_finite() or seconds < 0:

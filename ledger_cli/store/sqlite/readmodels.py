@@ -7,13 +7,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ledger_cli.domain.events import MONEY_TYPES
 from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY
 from ledger_cli.domain.state import AccountState, State, Transaction
-from ledger_cli.domain.statements import Entry
 from ledger_cli.store.readmodels import Changes
 from ledger_cli.store.sqlite.sql import INT64, exact_total, type_in
+
+if TYPE_CHECKING:
+    from ledger_cli.domain.statements import Entry
 
 # -- lookups -------------------------------------------------------------------------------------
 
@@ -96,6 +99,8 @@ def entries(conn: sqlite3.Connection, account: str, through: date | None) -> lis
     their cleared status, and `void` when the entry and its void (or the entry it voids)
     cancel out before the bank ever had them: a voided entry never cleared, or the void of
     one. The void of a cleared entry is a reversal the bank shows, and is not `void`."""
+    from ledger_cli.domain.statements import Entry
+
     clauses = ["e.account = ?", type_in(MONEY_TYPES, "e.type")]
     params: list[object] = [account]
     if through is not None:
