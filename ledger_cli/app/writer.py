@@ -78,27 +78,36 @@ class Writer:
         """Decide `command` against the state and append its events; Denied or InvalidValue,
         and nothing appended, when it is refused."""
         decision = decide(self.state, command)
-        events = self.append(self.chain.link(decision.events))
+        rows = self.chain.link(decision.events)
+        events = [
+            Event(row.seq, new.ref, row.type, new.account, new.amount, new.balance, new.date,
+                  row.recorded_at, new.details)
+            for row, new in zip(rows, decision.events, strict=True)
+        ]
+        self._append(rows, events)
         return Applied(decision.ref, events, decision.warnings)
 
     def append(self, rows: Sequence[Row]) -> list[Event]:
-        """Append rows linked at the head of the chain; the state and the read models follow
-        each. The events, as folded, are returned."""
-        events = []
-        for row in rows:
+        """Append rows that were linked elsewhere (a backup's), as they are stored; the
+        events, as read from them, are returned."""
+        events = [to_event(row) for row in rows]
+        self._append(rows, events)
+        return events
+
+    def _append(self, rows: Sequence[Row], events: Sequence[Event]) -> None:
+        """The one place where rows join the log: each must be the next link of the chain;
+        the state and the read models follow each event. Rows are written in batches."""
+        for row, event in zip(rows, events, strict=True):
             if not self.chain.follows(row):
                 raise IntegrityFailure(
                     f"seq {row.seq} is not the next link after seq {self.chain.seq}"
                 )
-            event = to_event(row)
             evolve(self.state, event)
             self._changes.add(event, row.hash)
             self.chain.advance(row)
-            events.append(event)
         self._rows.extend(rows)
         if len(self._rows) >= BATCH:
             self.flush()
-        return events
 
     def flush(self) -> None:
         """Write the rows held, the read models they change, and the keys set."""
