@@ -12,7 +12,8 @@ import pytest
 from ledger_cli.app.service import Ledger
 from ledger_cli.domain.commands import Deposit
 from ledger_cli.domain.dates import parse_date
-from ledger_cli.store.base import GENESIS
+from ledger_cli.domain.events import ACCOUNT_TYPES, STATUS_TYPES
+from ledger_cli.store.base import GENESIS, RowFilter
 from ledger_cli.store.sqlite import schema
 from ledger_cli.store.sqlite.connection import SQLITE_WAIT_MS
 from ledger_cli.store.sqlite.store import SqliteStore as Store
@@ -99,3 +100,26 @@ def test_processes_writing_at_once_keep_the_chain_gapless(ledger_db: Path) -> No
         assert q.reconcile().ok
         assert q.head()[0] == 2 + 100
         assert q.balance("checking").balance == 100 + 100 * 101
+
+
+@pytest.mark.parametrize(
+    ("where", "index"),
+    [
+        (RowFilter(types=ACCOUNT_TYPES), "events_accounts"),
+        (RowFilter(account="checking", types=STATUS_TYPES), "events_status"),
+    ],
+    ids=["accounts", "statuses"],
+)
+def test_the_reads_of_few_rows_use_their_partial_index(
+    ledger_db: Path, where: RowFilter, index: str
+) -> None:
+    """The account rows (every query reads them) and an account's status rows are found
+    without a scan of the log: the query spells its `type IN (...)` as the index does."""
+    sample(ledger_db)
+    with Store.open(ledger_db, write=False) as store:
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        list(store.rows(where))
+        store.conn.set_trace_callback(None)
+        plan = store.conn.execute(f"EXPLAIN QUERY PLAN {statements[-1]}").fetchall()
+    assert any(f"USING INDEX {index}" in detail for *_, detail in plan), plan
