@@ -68,7 +68,7 @@ class RowFilter(NamedTuple):
 
     account: str | None = None
     ref: str | None = None
-    types: tuple[str, ...] | None = None  # event types, in a fixed order (sqlite/sql.py)
+    types: tuple[str, ...] | None = None  # event types, in a fixed order (see events.py)
     since: date | None = None  # effective on or after
     as_of: date | None = None  # effective on or before
     known_at: str | None = None  # recorded at or before (the stored text)
@@ -84,10 +84,10 @@ class Order(Enum):
     """The order of a read: append order (seq) or register order (effective date, then seq),
     oldest first or newest first."""
 
-    LOG = "seq"
-    LOG_NEWEST = "seq DESC"
-    REGISTER = "date, seq"
-    REGISTER_NEWEST = "date DESC, seq DESC"
+    LOG = "log"
+    LOG_NEWEST = "log, newest first"
+    REGISTER = "register"
+    REGISTER_NEWEST = "register, newest first"
 
 
 Progress = Callable[[int], None]

@@ -64,6 +64,7 @@ class SqliteStore:
         self.path = path
         self._schema_pending = False
         self._version = 0  # the schema version of the file
+        self._write = False  # opened for writing
 
     @property
     def location(self) -> str:
@@ -88,6 +89,7 @@ class SqliteStore:
                 raise StorageError(f"{path} is not a ledger file (not an SQLite database)")
             conn = connect(str(path), uri=False) if write else connect_for_query(path)
             store = cls(conn, path)
+            store._write = write
             try:
                 store._prepare(write, damaged_ok)
             except BaseException:
@@ -146,6 +148,8 @@ class SqliteStore:
     def transaction(self, *, dry_run: bool = False) -> Iterator[None]:
         """One BEGIN IMMEDIATE transaction: concurrent writers wait (busy timeout) and
         serialise, so each reads the head it appends to. A `dry_run` is rolled back."""
+        if not self._write:
+            raise StorageError(f"{self.path} was opened for reading, not for a write")
         retry_while_busy(self.path, lambda: self.conn.execute("BEGIN IMMEDIATE"))
         version = self._version
         try:
@@ -200,7 +204,7 @@ class SqliteStore:
         self, where: RowFilter = EVERY_ROW, *, order: Order = Order.LOG, limit: int | None = None
     ) -> Iterator[Row]:
         clauses, params = _clauses(where)
-        sql = f"{_SELECT}{clauses} ORDER BY {order.value}"
+        sql = f"{_SELECT}{clauses} ORDER BY {_ORDER[order]}"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -219,9 +223,17 @@ class SqliteStore:
                     yield Row(*values)
 
     def append(self, rows: Sequence[Row]) -> None:
-        """Insert linked rows; the guard trigger refuses any that is not the next link."""
+        """Insert linked rows, all or none; the guard trigger refuses any that is not the
+        next link."""
         with translate_errors(self.path):
-            self.conn.executemany(_INSERT, rows)
+            self.conn.execute("SAVEPOINT append")
+            try:
+                self.conn.executemany(_INSERT, rows)
+            except BaseException:
+                self.conn.execute("ROLLBACK TO append")
+                raise
+            finally:
+                self.conn.execute("RELEASE append")
 
     # -- the read models -----------------------------------------------------------------------
 
@@ -352,6 +364,12 @@ class SqliteStore:
         return [name for name in schema.GUARD_TRIGGERS if name not in present]
 
 
+_ORDER = {
+    Order.LOG: "seq",
+    Order.LOG_NEWEST: "seq DESC",
+    Order.REGISTER: "date, seq",
+    Order.REGISTER_NEWEST: "date DESC, seq DESC",
+}
 _CHECK = "SELECT ref FROM rm_checks WHERE account = ? AND number = ?"
 _STATUS = "SELECT status FROM rm_cleared WHERE ref = ? AND account = ?"
 _STATEMENT_ROW = "SELECT ref FROM rm_statement_rows WHERE account = ? AND fingerprint = ?"
