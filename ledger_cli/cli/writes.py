@@ -99,7 +99,6 @@ def check(
     Example:
       ledger check 4000 --payee "Landlord" --number 101
     """
-
     number_ = whole_number(number, "--number")
     cmd = WriteCheck(amount, effective_date(date_), account, number_, payee, memo, force)
     write(ctx, cmd, as_json, key)
@@ -122,7 +121,6 @@ def withdraw(
     Example:
       ledger withdraw 300 -m "ATM Main St"
     """
-
     write(ctx, Withdraw(amount, effective_date(date_), account, memo, force), as_json, key)
 
 
@@ -150,7 +148,6 @@ def transfer(
     Example:
       ledger transfer 500 --from checking --to savings
     """
-
     cmd = Transfer(amount, effective_date(date_), source, target, memo, force)
     write(ctx, cmd, as_json, key)
 
@@ -181,7 +178,6 @@ def void(
     Example:
       ledger void T3 --reason "check lost in the mail"
     """
-
     on = effective_date(date_) if date_ is not None else None
     write(ctx, Void(ref.strip(), on, reason, force), as_json, key)
 
@@ -206,7 +202,6 @@ def open_(
     Example:
       ledger open savings --currency USD --overdraft-limit 0
     """
-
     write(ctx, OpenAccount(name, effective_date(date_), currency, overdraft_limit), as_json, key)
 
 
@@ -231,7 +226,6 @@ def close(
     Example:
       ledger close savings
     """
-
     write(ctx, CloseAccount(name, effective_date(date_)), as_json, key)
 
 
@@ -278,7 +272,6 @@ def clear(
     Example:
       ledger clear T3 T4 T7
     """
-
     cmd = Clear(tuple(ref.strip() for ref in refs), effective_date(date_), account)
     write(ctx, cmd, as_json, key)
 
@@ -299,7 +292,6 @@ def unclear(
     Example:
       ledger unclear T7
     """
-
     cmd = Unclear(tuple(ref.strip() for ref in refs), effective_date(date_), account, force)
     write(ctx, cmd, as_json, key)
 
