@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from ledger_cli.app.outcomes import Outcome, Statement, StatementDecision
-from ledger_cli.app.writer import Applied, Writer, outcome
+from ledger_cli.app.outcomes import Statement, StatementDecision
+from ledger_cli.app.writer import Writer, outcome
 from ledger_cli.domain import matching
 from ledger_cli.domain.accounts import check_account_name, unknown_account
-from ledger_cli.domain.commands import Clear, Command
+from ledger_cli.domain.commands import Clear
 from ledger_cli.domain.money import Currency
 from ledger_cli.domain.statements import StatementRow
 from ledger_cli.errors import Denied, InvalidValue
@@ -60,20 +60,17 @@ def statement(
             continue
         command = matching.command_for(row, account, found.currency)
         try:
-            outcome = _outcome(writer, command, writer.apply(command))
+            added = outcome(command, writer.apply(command), state)
         except (Denied, InvalidValue) as error:
             result.rows.append(StatementDecision(row, "denied", None, str(error)))
             continue
-        to_clear.append((outcome.ref, row.fingerprint))
+        to_clear.append((added.ref, row.fingerprint))
         kind = matching.kind_of(command)
-        result.rows.append(StatementDecision(row, "added", None, kind, outcome))
+        result.rows.append(StatementDecision(row, "added", None, kind, added))
     if to_clear:
         refs, fingerprints = zip(*to_clear, strict=True)
         clear = Clear(tuple(refs), today, account, tuple(fingerprints))
-        result.cleared = _outcome(writer, clear, writer.apply(clear))
+        result.cleared = outcome(clear, writer.apply(clear), state)
     result.balance = state.accounts[account].balance
     return result
 
-
-def _outcome(writer: Writer, command: Command, applied: Applied) -> Outcome:
-    return outcome(command, applied, writer.state)

@@ -4,7 +4,7 @@ the write side (commands, decider).
 
 The read models answer when they describe exactly the log (their position is its head);
 otherwise, and for what they do not hold, the log itself is read. Either way the answer is
-the same (tests/app/test_readmodels.py).
+the same (tests/app/test_read_models.py).
 """
 
 from __future__ import annotations

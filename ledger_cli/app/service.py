@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -187,9 +189,9 @@ class Ledger:
             if writer.chain.seq:
                 raise Denied(not_empty(self.path, writer.chain.seq))
             count = 0
-            for row in rows():
-                writer.append([row])
-                count += 1
+            # A transaction's rows together: the writer writes its batches between them.
+            for _, transaction in groupby(rows(), key=attrgetter("ref")):
+                count += len(writer.append(list(transaction)))
         return Restored(str(self.path), count, writer.chain.seq, writer.chain.hash)
 
     def require_empty(self) -> None:

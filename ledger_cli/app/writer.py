@@ -1,10 +1,11 @@
 """The one path by which events reach the log: decide, link, append.
 
 A `Writer` works inside one write transaction of a store. `apply` decides a command against
-the state and links its events at the head of the chain; `append` is the one function that
-appends, whatever brought the rows: a single command, the rows of an import, the entries a
-bank statement adds and their clearing, a statement reconciliation, or the rows of a restored
-backup (linked by the ledger that wrote them, verified before they get here). Each appended
+the state and links its events at the head of the chain; `append` takes rows linked
+elsewhere (a restored backup's, verified before they get here). Both hand them to `_append`,
+the one place where rows join the log, whatever brought them: a single command, the rows of
+an import, the entries a bank statement adds and their clearing, a statement reconciliation,
+or a backup. Each appended
 row is folded into the state and into the changes of the read models, so the next command of
 the same transaction is decided against it; rows are written in batches, so that an import of
 millions streams in flat memory.
@@ -88,15 +89,17 @@ class Writer:
         return Applied(decision.ref, events, decision.warnings)
 
     def append(self, rows: Sequence[Row]) -> list[Event]:
-        """Append rows that were linked elsewhere (a backup's), as they are stored; the
-        events, as read from them, are returned."""
+        """Append the rows of one whole transaction that was linked elsewhere (a backup's),
+        as they are stored; the events, as read from them, are returned."""
         events = [to_event(row) for row in rows]
         self._append(rows, events)
         return events
 
     def _append(self, rows: Sequence[Row], events: Sequence[Event]) -> None:
         """The one place where rows join the log: each must be the next link of the chain;
-        the state and the read models follow each event. Rows are written in batches."""
+        the state and the read models follow each event. `rows` are whole transactions, and
+        rows are written in batches between them (the read models count a transaction once,
+        from the batch that holds its first row)."""
         for row, event in zip(rows, events, strict=True):
             if not self.chain.follows(row):
                 raise IntegrityFailure(

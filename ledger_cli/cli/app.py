@@ -8,6 +8,7 @@ import importlib
 import os
 import sys
 import traceback
+from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -90,6 +91,15 @@ class LedgerGroup(TyperGroup):
                 info, pretty_exceptions_short=True, rich_markup_mode=None
             )
         return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # typer suggests from the commands already built, and this group builds them lazily.
+        if args and not ctx.resilient_parsing and not args[0].startswith("-"):
+            if args[0] not in COMMANDS:
+                matches = get_close_matches(args[0], list(COMMANDS))
+                hint = f" Did you mean {', '.join(repr(m) for m in matches)}?" if matches else ""
+                ctx.fail(f"No such command {args[0]!r}.{hint}")
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         try:

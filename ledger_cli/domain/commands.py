@@ -183,6 +183,7 @@ def check_key(text: str, what: str = "--id") -> str:
     """An idempotency key: 1 to MAX_KEY_LENGTH printable characters."""
     if not text or len(text) > MAX_KEY_LENGTH or not text.isprintable():
         raise InvalidValue(
-            f"{what} {text!r} is not valid; use 1 to {MAX_KEY_LENGTH} printable characters"
+            f"{what} {text!r} is not a valid key; use 1 to {MAX_KEY_LENGTH} printable "
+            "characters"
         )
     return text

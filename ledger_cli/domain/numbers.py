@@ -9,11 +9,11 @@ from ledger_cli.errors import InvalidValue
 MAX_DIGITS = 18
 
 
-def whole_number(text: str, what: str) -> int:
-    """The whole number, 1 or more, that `text` spells in ASCII digits, else InvalidValue
-    naming `what` and the text."""
+def whole_number(text: str, what: str, *, minimum: int = 1) -> int:
+    """The whole number, `minimum` or more, that `text` spells in ASCII digits, else
+    InvalidValue naming `what` and the text."""
     stripped = text.strip()
-    if not stripped.isascii() or not stripped.isdigit() or int(stripped) < 1:
+    if not stripped.isascii() or not stripped.isdigit() or int(stripped) < minimum:
         raise InvalidValue(f"{what} {text!r} is not valid; give a whole number, 1 or more")
     if len(stripped) > MAX_DIGITS:
         raise InvalidValue(f"{what} {text!r} is too large")

@@ -166,7 +166,8 @@ def _command(fields: dict[str, str], latest: date) -> Command:
 def _number(text: str | None) -> int | None:
     if text is None or not text.strip():
         return None
-    return whole_number(text, "number")
+    # 0 is a number the decider refuses: its denial is the row's, remembered under the row's id
+    return whole_number(text, "number", minimum=0)
 
 
 def _target(text: str | None) -> str:

@@ -40,12 +40,13 @@ PROBE = """
 import sys
 sys.argv = ["ledger", *sys.argv[1:]]
 from ledger_cli.cli.main import main
+code = 0
 try:
     main()
-except SystemExit:
-    pass
+except SystemExit as exit:
+    code = exit.code or 0
 sys.stdout.flush()
-sys.stderr.write("\\n--modules--\\n" + "\\n".join(sorted(sys.modules)))
+sys.stderr.write(f"\\n--modules-- {code}\\n" + "\\n".join(sorted(sys.modules)))
 """
 
 HEAVY = {"rich", "plotext", "sqlite_utils", "platformdirs", "decimal", "dataclasses", "csv"}
@@ -56,8 +57,10 @@ def imported(db: Path, *args: str) -> set[str]:
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
         env=ledger_env(db), timeout=60,
     )
-    assert result.returncode == 0, result.stderr
-    return set(result.stderr.split("--modules--\n", 1)[1].splitlines())
+    report = result.stderr.split("\n--modules-- ", 1)[1]
+    code, _, names = report.partition("\n")
+    assert code == "0", result.stderr  # the command itself succeeded
+    return set(names.splitlines())
 
 
 def top(modules: set[str]) -> set[str]:
@@ -102,3 +105,20 @@ def test_only_the_command_being_run_is_built(small_ledger: Path) -> None:
 def test_help_loads_every_command_module(small_ledger: Path) -> None:
     modules = imported(small_ledger, "--help")
     assert {f"ledger_cli.cli.{module}" for module in COMMANDS.values()} <= modules
+
+
+@pytest.mark.parametrize(("typed", "suggested"), [
+    ("depost", "'deposit', 'export', 'digest'"),
+    ("balanse", "'balance'"),
+    ("hist", "'history', 'digest'"),
+])
+def test_an_unknown_command_gets_the_nearest_names(typed: str, suggested: str) -> None:
+    code, _, err = cli(typed, "5")
+    assert code == 2
+    assert f"No such command '{typed}'. Did you mean {suggested}?" in err
+
+
+def test_a_command_with_no_near_name_gets_none() -> None:
+    code, _, err = cli("xyzzy")
+    assert code == 2
+    assert "No such command 'xyzzy'." in err and "Did you mean" not in err

@@ -1027,3 +1027,16 @@ def test_a_5000_row_import_is_exact_and_quiet(run_ledger: LedgerProcess, tmp_pat
     assert code == 0, err
     last = [(r["date"], r["memo"], r["amount"], r["balance"]) for r in json.loads(out)]
     assert last == register[-5:]
+
+
+def test_a_row_with_check_number_0_is_denied_and_its_id_remembered(tmp_path: Path) -> None:
+    """Number 0 is the decider's to refuse, like `check --number 0`: under --skip-denied the
+    denial is kept under the row's id, so the same id with another number stays denied."""
+    first = write(tmp_path / "a.csv", "date,type,amount,number,id\n2026-03-07,check,5,0,r7\n")
+    code, _, err = cli("import", str(first), "--skip-denied")
+    assert code == 0 and "check number 0 is not valid" in err, err
+    again = write(tmp_path / "b.csv", "date,type,amount,number,id\n2026-03-07,check,5,7,r7\n")
+    code, out, err = cli("import", str(again), "--skip-denied")
+    assert code == 0, err
+    assert "id 'r7' was already used for a different command (denied)" in err
+    assert out.startswith("Imported 0 transactions")

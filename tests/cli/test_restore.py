@@ -159,3 +159,38 @@ def test_a_removed_line_is_a_gap(saved: Path) -> None:
     message = denied("--db", str(saved.parent / "r.db"), "restore", "-", code=3,
                      stdin="".join(lines))
     assert "line 4 (seq 4) does not verify: gap" in message
+
+
+def test_a_transaction_across_a_batch_is_restored_whole(
+    saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer writes its rows in batches; a transaction of several rows (a transfer, its
+    void, a clearing) that a batch boundary would cut is restored whole, with read models
+    equal to the original's."""
+    from ledger_cli.app import writer
+
+    monkeypatch.setattr(writer, "BATCH", 1)  # a batch after every row it can
+    target = tmp_path / "restored.db"
+    ok("--db", str(target), "restore", str(saved))
+    assert ok("--db", str(target), "reconcile", "--json") == ok("reconcile", "--json")
+    for query in (["balance", "--all", "--json"], ["history", "-a", "savings", "--json"],
+                  ["balance", "--cleared"]):
+        assert ok("--db", str(target), *query) == ok(*query)
+
+
+def test_a_backup_naming_an_unknown_currency_restores_it_as_the_default(tmp_path: Path) -> None:
+    """A hand-made backup whose chain verifies may name a currency this version does not know;
+    it restores, and counts as USD (as queries and the read models read it)."""
+    from ledger_cli.store.base import GENESIS, Row
+    from ledger_cli.store.chain import link_hash
+
+    fields = (1, "T1", "AccountOpened", "travel", 0, 0, "2026-03-01",
+              "2026-03-01T00:00:00.000000Z", '{"currency":"XXX","overdraft_limit":0}')
+    row = Row(*fields, GENESIS, link_hash(GENESIS, fields))
+    path = tmp_path / "made.ndjson"
+    header = {"format": "ledger-backup", "version": 1, "events": 1,
+              "head": {"seq": 1, "hash": row.hash}}
+    path.write_text(json.dumps(header) + "\n" + json.dumps(row._asdict()) + "\n")
+    target = tmp_path / "restored.db"
+    assert ok("--db", str(target), "restore", str(path)).startswith("Restored 1 events")
+    assert ok("--db", str(target), "balance", "-a", "travel") == "travel: 0.00 USD\n"

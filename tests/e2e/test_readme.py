@@ -120,7 +120,7 @@ def run_readme(readme: Path, workdir: Path, missing: Sequence[str] = ()) -> tupl
         actual, status = results[index] if index < len(results) else ("(did not run)", "?")
         expected_lines = normalise(step.expected).splitlines()
         actual_lines = normalise(actual, days).splitlines()
-        if expected_lines != actual_lines:
+        if expected_lines != actual_lines or status != "0":  # every step of the tour succeeds
             diff = difflib.unified_diff(expected_lines, actual_lines, lineterm="",
                                         fromfile=f"README.md, line {step.line}",
                                         tofile="actual output (normalised)")

@@ -65,22 +65,6 @@ def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
     )
 
 
-def one(conn: sqlite3.Connection, sql: str, key: Sequence[object]) -> str | None:
-    """The first column of the one row `sql` finds, as text; None when there is none."""
-    found = conn.execute(sql, key).fetchone()
-    return str(found[0]) if found else None
-
-
-CHECK = "SELECT ref FROM rm_checks WHERE account = ? AND number = ?"
-STATUS = "SELECT status FROM rm_cleared WHERE ref = ? AND account = ?"
-STATEMENT_ROW = "SELECT ref FROM rm_statement_rows WHERE account = ? AND fingerprint = ?"
-
-
-def balance(conn: sqlite3.Connection, account: str) -> int:
-    found = conn.execute("SELECT balance FROM rm_accounts WHERE name = ?", (account,)).fetchone()
-    return int(found[0]) if found else 0
-
-
 def balance_by_day(conn: sqlite3.Connection, account: str, as_of: date) -> int | None:
     """The account's balance as of the end of `as_of`, from its daily nets; None when a
     day's net was too large to store (then the log must be summed)."""
