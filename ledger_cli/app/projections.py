@@ -16,7 +16,7 @@ from typing import Any
 
 from ledger_cli.app.results import AccountInfo, RegisterLine
 from ledger_cli.domain.events import EventType, status_changes
-from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY
+from ledger_cli.domain.money import DEFAULT_CURRENCY, stored_currency
 from ledger_cli.store.base import Row
 
 
@@ -37,7 +37,7 @@ def accounts(rows: Iterable[Row]) -> dict[str, AccountInfo]:
     for row in rows:
         if row.type == EventType.ACCOUNT_OPENED:
             code = parse_details(row.details).get("currency", DEFAULT_CURRENCY)
-            cur = CURRENCIES.get(str(code), CURRENCIES[DEFAULT_CURRENCY])
+            cur = stored_currency(code)
             found[row.account] = AccountInfo(row.account, cur, row.date, closed=False)
         elif row.type == EventType.ACCOUNT_CLOSED and row.account in found:
             info = found[row.account]

@@ -20,7 +20,7 @@ from ledger_cli.app.results import AccountInfo, Balance, Difference, RegisterLin
 from ledger_cli.domain.accounts import check_account_name, unknown_account
 from ledger_cli.domain.dates import format_recorded
 from ledger_cli.domain.events import ACCOUNT_TYPES, MONEY_TYPES, STATUS_TYPES
-from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY
+from ledger_cli.domain.money import stored_currency
 from ledger_cli.errors import Denied
 from ledger_cli.store.backends import open_store
 from ledger_cli.store.base import Order, Progress, Row, RowFilter, Store
@@ -50,7 +50,7 @@ class Queries:
             self.accounts = {
                 record.name: AccountInfo(
                     record.name,
-                    CURRENCIES.get(record.currency, CURRENCIES[DEFAULT_CURRENCY]),
+                    stored_currency(record.currency),
                     record.opened_on,
                     record.closed,
                 )

@@ -198,8 +198,8 @@ class Ledger:
         """Denied when the ledger already holds events: checked before a restore reads its
         backup. A missing ledger is empty."""
         try:
-            with self.query() as q:
-                seq = q.head()[0]
+            with open_store(self.path, write=False) as store:
+                seq = store.head().seq
         except NoLedger:
             return
         if seq:

@@ -62,6 +62,13 @@ def _number() -> re.Pattern[str]:
     )
 
 
+def stored_currency(code: object) -> Currency:
+    """The currency a stored code names. A log may hold one this version does not know (a
+    hand-made backup, an edited file): it counts as the default currency, so that such a log
+    can still be shown and restored (the typed code is checked by `currency`)."""
+    return CURRENCIES.get(str(code), CURRENCIES[DEFAULT_CURRENCY])
+
+
 def currency(code: str) -> Currency:
     """The currency for an ISO 4217 code the tool knows, else InvalidValue naming it."""
     found = CURRENCIES.get(code.upper())

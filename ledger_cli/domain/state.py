@@ -13,7 +13,7 @@ from datetime import date
 from typing import Generic, TypeVar
 
 from ledger_cli.domain.events import MONEY_TYPES, Event, EventType, status_changes
-from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY, Currency, format_amount
+from ledger_cli.domain.money import DEFAULT_CURRENCY, Currency, format_amount, stored_currency
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -179,11 +179,7 @@ def evolve(state: State, event: Event) -> State:
     if event.type == EventType.ACCOUNT_OPENED:
         state.accounts[event.account] = AccountState(
             name=event.account,
-            # As the read models and queries read a stored code: a log may hold one this
-            # version does not know (a hand-made backup); it counts as the default currency.
-            currency=CURRENCIES.get(
-                str(event.details.get("currency", DEFAULT_CURRENCY)), CURRENCIES[DEFAULT_CURRENCY]
-            ),
+            currency=stored_currency(event.details.get("currency", DEFAULT_CURRENCY)),
             overdraft_limit=int(event.details.get("overdraft_limit", 0)),
             opened_on=event.date,
         )

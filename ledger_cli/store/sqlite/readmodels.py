@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ledger_cli.domain.events import MONEY_TYPES
-from ledger_cli.domain.money import CURRENCIES, DEFAULT_CURRENCY
+from ledger_cli.domain.money import stored_currency
 from ledger_cli.domain.state import AccountState, State, Transaction
 from ledger_cli.store.readmodels import Changes
 from ledger_cli.store.sqlite.sql import INT64, exact_total, type_in
@@ -35,7 +35,7 @@ def _account(row: Sequence[object]) -> AccountState:
     name, code, limit, opened_on, closed, balance, last_entry_on, last_check, sealed = row
     return AccountState(
         name=str(name),
-        currency=CURRENCIES.get(str(code), CURRENCIES[DEFAULT_CURRENCY]),
+        currency=stored_currency(code),
         overdraft_limit=int(str(limit)),
         opened_on=date.fromisoformat(str(opened_on)),
         balance=int(str(balance)),

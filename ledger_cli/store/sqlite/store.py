@@ -59,12 +59,12 @@ _IDENTITY = (
 class SqliteStore:
     """An open ledger file. Use `SqliteStore.open` and close it (it is a context manager)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, write: bool) -> None:
         self.conn = conn
         self.path = path
+        self._write = write  # opened for writing
         self._schema_pending = False
         self._version = 0  # the schema version of the file
-        self._write = False  # opened for writing
 
     @property
     def location(self) -> str:
@@ -88,16 +88,15 @@ class SqliteStore:
             elif not looks_like_sqlite(path):
                 raise StorageError(f"{path} is not a ledger file (not an SQLite database)")
             conn = connect(str(path), uri=False) if write else connect_for_query(path)
-            store = cls(conn, path)
-            store._write = write
+            store = cls(conn, path, write=write)
             try:
-                store._prepare(write, damaged_ok)
+                store._prepare(damaged_ok)
             except BaseException:
                 conn.close()
                 raise
             return store
 
-    def _prepare(self, write: bool, damaged_ok: bool) -> None:
+    def _prepare(self, damaged_ok: bool) -> None:
         state, version = self._identify()
         self._version = version
         if state == "newer":
@@ -110,7 +109,7 @@ class SqliteStore:
                 f"{self.path}: the events table was rebuilt without its STRICT types; "
                 "run `ledger reconcile`"
             )
-        if not write:
+        if not self._write:
             if state == "empty":
                 # A file whose first write has not committed (yet, or ever: it was killed).
                 raise NoLedger(f"no ledger at {self.path} (the file is empty)")
