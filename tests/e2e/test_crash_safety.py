@@ -125,7 +125,9 @@ class Calibration:
 def delays(spec: Spec, calibration: Calibration) -> tuple[float, ...]:
     """Seconds to wait before each kill.
 
-    - `startup`: 0-150 ms after Popen; a cold `ledger` is then still starting up.
+    - `startup`: from 0 to 0.8 times the measured duration of the same command after Popen;
+      a cold `ledger` is then still starting up (a share of its time, since start-up is most
+      of a command's time and gets faster).
     - `write`: from 0.6 to 2 times the measured duration of the same command (measured alone;
       the runs share the cores), so that a cold process is killed around its write.
     - `warm`: 0-150 ms after "go" to a driver that has already imported and warmed up the
@@ -137,7 +139,7 @@ def delays(spec: Spec, calibration: Calibration) -> tuple[float, ...]:
     whole = calibration.transfer if spec.command[:1] == ("transfer",) else calibration.deposit
     match spec.timing:
         case "startup":
-            return (0.15 * spec.draws[0],)
+            return (whole * 0.8 * spec.draws[0],)
         case "write":
             return (whole * (0.6 + 1.4 * spec.draws[0]),)
         case "warm":
