@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # defines it. Only the module of the command being run is imported (tests/cli/test_app.py
 # checks this table against the modules).
 COMMANDS = {
+    "demo": "demo",
     "deposit": "writes",
     "check": "writes",
     "withdraw": "writes",
