@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from ledger_cli.domain.events import Event
 from ledger_cli.domain.money import Currency
+from ledger_cli.domain.state import Transaction
 from ledger_cli.domain.statements import Entry, StatementRow
 
 
@@ -21,6 +22,9 @@ class Outcome(NamedTuple):
     warnings: list[str]
     currencies: dict[str, Currency]  # of every account the events touch
     repeated: bool = False  # the original outcome of an earlier command under the same --id
+    # The transaction a void, an unvoid or an amend concerns, as it was recorded.
+    subject: Transaction | None = None
+    dry_run: bool = False  # decided, and nothing written
 
     @property
     def currency(self) -> Currency:
@@ -52,7 +56,8 @@ class Statement:
 class Imported:
     """What an import did: the transactions it appended, and the rows it did not."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, dry_run: bool = False) -> None:
+        self.dry_run = dry_run  # decided, and nothing written
         self.transactions = 0
         self.events = 0
         self.first_ref: str | None = None
@@ -75,3 +80,4 @@ class Restored(NamedTuple):
     events: int
     head_seq: int
     head_hash: str
+    dry_run: bool = False  # verified and decided, and nothing written

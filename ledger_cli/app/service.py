@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ledger_cli.app.outcomes import Imported, Outcome, Restored
-from ledger_cli.app.writer import Applied, Writer, outcome, writing
+from ledger_cli.app.writer import Applied, Writer, outcome, transaction, writing
 from ledger_cli.domain.commands import Command, ReconcileStatement, fingerprint
 from ledger_cli.domain.decider import decide
+from ledger_cli.domain.events import Event
 from ledger_cli.domain.state import State
-from ledger_cli.errors import Denied, InvalidValue, LedgerError, NoLedger
-from ledger_cli.store.backends import ledger_exists, open_store
-from ledger_cli.store.base import KeyRecord, Row, RowFilter
+from ledger_cli.errors import Denied, InvalidValue, LedgerError, NoLedger, StorageError
+from ledger_cli.store.backends import ledger_exists, open_scratch, open_store
+from ledger_cli.store.base import KeyRecord, Row, RowFilter, Store
 from ledger_cli.store.chain import to_event
 
 if TYPE_CHECKING:
@@ -59,32 +60,51 @@ class Ledger:
         creates one)."""
         if existing:
             self._require_file()
-        create_folder = self.create_folder and not existing
-        with open_store(self.path, write=True, create_folder=create_folder) as store:
+        with self._store(dry_run=dry_run, existing=existing) as store:
             with writing(store, dry_run=dry_run) as writer:
                 yield writer
 
-    def execute(self, command: Command, *, key: str | None = None) -> Outcome:
+    def _store(self, *, dry_run: bool, existing: bool) -> Store:
+        """The store a write works on. A dry run opens the file for reading only, or, when
+        there is no ledger yet, an empty one in memory: it never creates or changes a file."""
+        if not dry_run:
+            create_folder = self.create_folder and not existing
+            return open_store(self.path, write=True, create_folder=create_folder)
+        try:
+            return open_store(self.path, write=False)
+        except NoLedger:
+            if existing:
+                raise
+        if not self.create_folder and not self.path.parent.is_dir():
+            raise StorageError(
+                f"cannot create {self.path}: the folder {self.path.parent} does not exist"
+            )
+        return open_scratch(self.path)
+
+    def execute(
+        self, command: Command, *, key: str | None = None, dry_run: bool = False
+    ) -> Outcome:
         """Decide `command` against the current state and append its events, all in one
         transaction; a denial raises and writes nothing.
 
         With an idempotency `key`, a command already made under that key is not made again:
         the same content gets the original outcome (`Outcome.repeated`), other content is
         denied, and a denial is remembered (the one thing a denied command writes) so that a
-        retry is denied the same way (keys.py)."""
-        if key is None and not self._exists():
+        retry is denied the same way (keys.py). A `dry_run` decides the same way and
+        writes nothing at all."""
+        if key is None and not dry_run and not self._exists():
             # A command denied on an empty ledger must not leave a new file behind.
             decide(State(), command)
         # A first write killed before it commits leaves an empty file; queries take that for
         # no ledger, and the next write makes it one. (Removing it here could race with
         # another process's first write into the same file.)
         denial: LedgerError | None = None
-        with self._writing() as writer:
+        with self._writing(dry_run=dry_run) as writer:
             sameness = fingerprint(command) if key is not None else ""
             earlier = writer.keys.earlier(key, sameness, "--id") if key is not None else None
             if earlier is not None:
-                events = [to_event(row) for row in writer.store.rows(RowFilter(ref=earlier))]
-                return outcome(command, Applied(earlier, events, []), writer.state, repeated=True)
+                applied = Applied(earlier, _transaction_events(writer, earlier), [])
+                return outcome(command, applied, writer.state, repeated=True, dry_run=dry_run)
             try:
                 applied = writer.apply(command)
             except (Denied, InvalidValue) as error:
@@ -97,19 +117,21 @@ class Ledger:
             else:
                 if key is not None:
                     writer.keys.remember(KeyRecord(key, sameness, applied.ref))
-                result = outcome(command, applied, writer.state)
+                result = outcome(command, applied, writer.state, dry_run=dry_run)
         if denial is not None:
             raise denial
         return result
 
-    def import_rows(self, rows: Iterable[CommandRow], *, skip_denied: bool) -> Imported:
+    def import_rows(
+        self, rows: Iterable[CommandRow], *, skip_denied: bool, dry_run: bool = False
+    ) -> Imported:
         """Decide and append every row of an import file, in order, in one transaction: each
         row as the single command it names would be, chained after the one before. A row
         that is denied (or cannot be read) stops the import and nothing is appended, unless
         `skip_denied`, when it is reported and the rest go on. A row whose `id` was already
         used for the same command is not made again; for another command it is denied."""
-        result = Imported()
-        with self._writing() as writer:
+        result = Imported(dry_run=dry_run)
+        with self._writing(dry_run=dry_run) as writer:
             for row in rows:
                 sameness = ""
                 try:
@@ -158,7 +180,7 @@ class Ledger:
             )
 
     def reconcile_statement(
-        self, account: str, day: date, balance: str
+        self, account: str, day: date, balance: str, *, dry_run: bool = False
     ) -> tuple[Reconciliation, Outcome | None, list[Entry]]:
         """Verify the log, then compare the cleared balance of `account` as of `day` with the
         statement's `balance`: equal, a StatementReconciled event marks the cleared entries
@@ -167,32 +189,35 @@ class Ledger:
         from ledger_cli.app.verify import reconcile
 
         self._require_file()
-        with open_store(self.path, write=True) as store, store.transaction():
+        with self._store(dry_run=dry_run, existing=True) as store, transaction(
+            store, dry_run=dry_run
+        ):
             check = reconcile(store)
             if not check.ok:
                 return check, None, []
-            writer = Writer(store)
+            writer = Writer(store, dry_run=dry_run)
             known = account in writer.state.accounts
             entries = tuple(store.entries(account, day)) if known else ()
             command = ReconcileStatement(account, day, balance, entries)
-            reconciled = outcome(command, writer.apply(command), writer.state)
+            applied = writer.apply(command)
+            reconciled = outcome(command, applied, writer.state, dry_run=dry_run)
             writer.flush()
         # A voided entry and its void cancel out, and no statement will ever show them.
         outstanding = [entry for entry in entries if not entry.status and not entry.void]
         return check, reconciled, outstanding
 
-    def restore(self, rows: Callable[[], Iterable[Row]]) -> Restored:
+    def restore(self, rows: Callable[[], Iterable[Row]], *, dry_run: bool = False) -> Restored:
         """Append the rows of a backup into a ledger that holds no event: the very same rows
         (seq, recorded times, hashes), through the one write path, so that the state and the
         read models follow them. `rows` reads them, verifying each as it goes."""
-        with self._writing() as writer:
+        with self._writing(dry_run=dry_run) as writer:
             if writer.chain.seq:
                 raise Denied(not_empty(self.path, writer.chain.seq))
             count = 0
             # A transaction's rows together: the writer writes its batches between them.
             for _, transaction in groupby(rows(), key=attrgetter("ref")):
                 count += len(writer.append(list(transaction)))
-        return Restored(str(self.path), count, writer.chain.seq, writer.chain.hash)
+        return Restored(str(self.path), count, writer.chain.seq, writer.chain.hash, dry_run)
 
     def require_empty(self) -> None:
         """Denied when the ledger already holds events: checked before a restore reads its
@@ -230,6 +255,16 @@ class Ledger:
         from ledger_cli.app.queries import read
 
         return read(self.path, damaged_ok=damaged_ok)
+
+
+def _transaction_events(writer: Writer, ref: str) -> list[Event]:
+    """The events a command recorded as `ref`: an amend's replacement is preceded by the
+    void that `amend` recorded with it."""
+    events = [to_event(row) for row in writer.store.rows(RowFilter(ref=ref))]
+    if events and "amends" in events[0].details and ref[1:].isdigit():
+        void = [to_event(row) for row in writer.store.rows(RowFilter(ref=f"T{int(ref[1:]) - 1}"))]
+        events = void + events
+    return events
 
 
 def not_empty(path: Path, events: int) -> str:

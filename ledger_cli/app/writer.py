@@ -14,7 +14,7 @@ millions streams in flat memory.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import NamedTuple
 
 from ledger_cli.app.keys import Keys
@@ -34,9 +34,9 @@ from ledger_cli.domain.commands import (
 from ledger_cli.domain.dates import format_recorded, now_utc
 from ledger_cli.domain.decider import decide
 from ledger_cli.domain.events import Event
-from ledger_cli.domain.state import LazyMap, State, Transaction, evolve
+from ledger_cli.domain.state import LazyMap, State, Transaction, evolve, replay
 from ledger_cli.errors import IntegrityFailure
-from ledger_cli.store.base import Row, Store
+from ledger_cli.store.base import EVERY_ROW, Row, Store
 from ledger_cli.store.chain import Chain, link_hash, to_event
 from ledger_cli.store.readmodels import Changes
 
@@ -52,10 +52,13 @@ class Applied(NamedTuple):
 
 
 class Writer:
-    """Decides and appends, inside the caller's write transaction on `store`."""
+    """Decides and appends, inside the caller's write transaction on `store`. A `dry_run`
+    writer decides and links exactly the same way, inside a read snapshot, and writes
+    nothing: its rows stay in memory, and so does the state they lead to."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, dry_run: bool = False) -> None:
         self.store = store
+        self.dry_run = dry_run
         head = store.head()
         if head.seq:
             # The new events chain from the head: its own hash must hold. (Only reconcile
@@ -66,10 +69,15 @@ class Writer:
                     f"{store.location}: the last event (seq {head.seq}) does not match its "
                     "hash; run `ledger reconcile`"
                 )
-        if not store.read_models_current():
+        if store.read_models_current():
+            self.state = load_state(store)
+        elif dry_run:
+            # Nothing may be written: decide against the log itself.
+            self.state = replay(to_event(row) for row in store.rows(EVERY_ROW))
+        else:
             # A file from an older version, or tables emptied by hand.
             store.rebuild_read_models()
-        self.state = load_state(store)
+            self.state = load_state(store)
         self.chain = Chain(head, format_recorded(now_utc()))
         self.keys = Keys(store)
         self._rows: list[Row] = []
@@ -113,7 +121,11 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
-        """Write the rows held, the read models they change, and the keys set."""
+        """Write the rows held, the read models they change, and the keys set (a dry run
+        keeps everything in memory, where the next command of the run finds it)."""
+        if self.dry_run:
+            self._rows.clear()
+            return
         if self._rows:
             self.store.append(self._rows)
             self.store.save_read_models(self.state, self._changes)
@@ -148,15 +160,29 @@ def load_state(store: Store) -> State:
 @contextmanager
 def writing(store: Store, *, dry_run: bool = False) -> Iterator[Writer]:
     """A Writer inside one transaction of `store`: everything it appended is written when the
-    block ends, all or nothing (rolled back on an error, and after a `dry_run`)."""
-    with store.transaction(dry_run=dry_run):
-        writer = Writer(store)
+    block ends, all or nothing (rolled back on an error). A `dry_run` reads one snapshot and
+    writes nothing, so it works on a read-only file too."""
+    with transaction(store, dry_run=dry_run):
+        writer = Writer(store, dry_run=dry_run)
         yield writer
         writer.flush()
 
 
+def transaction(store: Store, *, dry_run: bool = False) -> AbstractContextManager[None]:
+    """The transaction a write works in: a write transaction (rolled back after a
+    `dry_run`), or for a dry run on a store opened for reading, one read snapshot."""
+    if dry_run and not store.writable:
+        return store.snapshot()
+    return store.transaction(dry_run=dry_run)
+
+
 def outcome(
-    command: Command, applied: Applied, state: State, *, repeated: bool = False
+    command: Command,
+    applied: Applied,
+    state: State,
+    *,
+    repeated: bool = False,
+    dry_run: bool = False,
 ) -> Outcome:
     """What `command` did, for the user: its ref, events and warnings, and the balance of the
     account it names (for a transfer, the account the money left)."""
@@ -177,7 +203,18 @@ def outcome(
             name: state.accounts[name].currency for name in {event.account for event in events}
         },
         repeated=repeated,
+        subject=_subject(events, state),
+        dry_run=dry_run,
     )
+
+
+def _subject(events: list[Event], state: State) -> Transaction | None:
+    """The transaction that a void, an unvoid or an amend concerns."""
+    for event in events:
+        ref = event.details.get("voids") or event.details.get("restores")
+        if ref is not None:
+            return state.transactions.get(str(ref))
+    return None
 
 
 def _named_account(command: Command, events: list[Event]) -> str:

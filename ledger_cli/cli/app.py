@@ -36,6 +36,8 @@ COMMANDS = {
     "withdraw": "writes",
     "transfer": "writes",
     "void": "writes",
+    "unvoid": "writes",
+    "amend": "writes",
     "open": "writes",
     "close": "writes",
     "fee": "writes",
@@ -190,8 +192,15 @@ def chosen_file(ctx: typer.Context) -> "LedgerFile":
     return ledger_file(settings.db if settings is not None else None)
 
 
-def write(ctx: typer.Context, command: "Command", as_json: bool, key: str | None) -> None:
-    """The write path of a single command: one service call, one line of output."""
+def write(
+    ctx: typer.Context,
+    command: "Command",
+    as_json: bool,
+    key: str | None,
+    dry_run: bool = False,
+) -> None:
+    """The write path of a single command: one service call, one line of output. A
+    `dry_run` prints the same, marked, and writes nothing."""
     from ledger_cli.app.service import Ledger
     from ledger_cli.domain.commands import check_key
     from ledger_cli.view.outcome import outcome
@@ -199,7 +208,8 @@ def write(ctx: typer.Context, command: "Command", as_json: bool, key: str | None
 
     file = chosen_file(ctx)
     ledger = Ledger(file.path, create_folder=file.create_folder)
-    result = ledger.execute(command, key=None if key is None else check_key(key))
+    key = None if key is None else check_key(key)
+    result = ledger.execute(command, key=key, dry_run=dry_run)
     try:
         outcome(Output(), result, as_json=as_json)
     except BrokenPipeError:

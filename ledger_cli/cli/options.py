@@ -9,7 +9,7 @@ from typer.core import TyperCommand
 
 from ledger_cli.cli.completion import complete_account
 from ledger_cli.domain.dates import (
-    check_not_too_far_ahead,
+    check_write_date,
     parse_as_of,
     parse_date,
     parse_known_at,
@@ -88,6 +88,12 @@ Force = Annotated[
         help="Record it even in a period sealed by a reconciled statement (it is flagged).",
     ),
 ]
+DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Decide the command and print what it would record; write nothing."
+    ),
+]
 IdKey = Annotated[
     str | None,
     typer.Option(
@@ -101,7 +107,7 @@ IdKey = Annotated[
 
 def effective_date(text: str | None) -> date:
     """The effective date of a write: today by default, never far in the future."""
-    return today() if text is None else check_not_too_far_ahead(parse_date(text))
+    return today() if text is None else check_write_date(parse_date(text))
 
 
 def whole_number(text: str | None, option: str) -> int | None:

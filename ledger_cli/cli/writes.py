@@ -12,6 +12,7 @@ from ledger_cli.cli.options import (
     Account,
     AmountCommand,
     AsJson,
+    DryRun,
     Force,
     IdKey,
     Memo,
@@ -22,6 +23,7 @@ from ledger_cli.cli.options import (
 )
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
 from ledger_cli.domain.commands import (
+    Amend,
     ChargeFee,
     Clear,
     CloseAccount,
@@ -30,6 +32,7 @@ from ledger_cli.domain.commands import (
     PayInterest,
     Transfer,
     Unclear,
+    Unvoid,
     Void,
     Withdraw,
     WriteCheck,
@@ -58,9 +61,10 @@ def _plain_entry(
         as_json: AsJson = False,
         key: IdKey = None,
         force: Force = False,
+        dry_run: DryRun = False,
     ) -> None:
         entry = kind(amount, effective_date(date_), account, payee, memo, force)
-        write(ctx, entry, as_json, key)
+        write(ctx, entry, as_json, key, dry_run)
 
     command.__doc__ = f"{summary}\n\n\b\nExample:\n  {example}"
     commands.command(name, cls=AmountCommand, context_settings=MONEY_COMMAND)(command)
@@ -92,6 +96,7 @@ def check(
     as_json: AsJson = False,
     key: IdKey = None,
     force: Force = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Write a check (CheckWritten); denied beyond balance + overdraft limit.
 
@@ -101,7 +106,7 @@ def check(
     """
     number_ = whole_number(number, "--number")
     cmd = WriteCheck(amount, effective_date(date_), account, number_, payee, memo, force)
-    write(ctx, cmd, as_json, key)
+    write(ctx, cmd, as_json, key, dry_run)
 
 
 @commands.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -114,6 +119,7 @@ def withdraw(
     as_json: AsJson = False,
     key: IdKey = None,
     force: Force = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Record an ATM or cash withdrawal (CashWithdrawn).
 
@@ -121,7 +127,8 @@ def withdraw(
     Example:
       ledger withdraw 300 -m "ATM Main St"
     """
-    write(ctx, Withdraw(amount, effective_date(date_), account, memo, force), as_json, key)
+    cmd = Withdraw(amount, effective_date(date_), account, memo, force)
+    write(ctx, cmd, as_json, key, dry_run)
 
 
 @commands.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
@@ -141,6 +148,7 @@ def transfer(
     as_json: AsJson = False,
     key: IdKey = None,
     force: Force = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Move money between two accounts of one currency (TransferSent + TransferReceived).
 
@@ -149,7 +157,7 @@ def transfer(
       ledger transfer 500 --from checking --to savings
     """
     cmd = Transfer(amount, effective_date(date_), source, target, memo, force)
-    write(ctx, cmd, as_json, key)
+    write(ctx, cmd, as_json, key, dry_run)
 
 
 @commands.command()
@@ -171,6 +179,7 @@ def void(
     as_json: AsJson = False,
     key: IdKey = None,
     force: Force = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Reverse a whole transaction with compensating events (TransactionVoided).
 
@@ -179,7 +188,92 @@ def void(
       ledger void T3 --reason "check lost in the mail"
     """
     on = effective_date(date_) if date_ is not None else None
-    write(ctx, Void(ref.strip(), on, reason, force), as_json, key)
+    write(ctx, Void(ref.strip(), on, reason, force), as_json, key, dry_run)
+
+
+@commands.command()
+def unvoid(
+    ctx: typer.Context,
+    ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="REF",
+            help="The voided transaction, or the void itself.",
+            autocompletion=complete_ref,
+        ),
+    ],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why it is restored.")] = None,
+    date_: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Effective date, YYYY-MM-DD, 'today' or 'yesterday' (default: that of the "
+            "void).",
+            metavar="DAY",
+        ),
+    ] = None,
+    as_json: AsJson = False,
+    key: IdKey = None,
+    force: Force = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Reverse a void (VoidReversed): the entry is restored as it was, with its cleared
+    status and check number; it can be voided again later.
+
+    \b
+    Example:
+      ledger unvoid T8
+    """
+    on = effective_date(date_) if date_ is not None else None
+    write(ctx, Unvoid(ref.strip(), on, reason, force), as_json, key, dry_run)
+
+
+@commands.command(cls=AmountCommand, context_settings=MONEY_COMMAND)
+def amend(
+    ctx: typer.Context,
+    ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="REF", help="The transaction to correct.", autocompletion=complete_ref
+        ),
+    ],
+    amount: Annotated[
+        str | None, typer.Option("--amount", help="The right amount.", metavar="AMOUNT")
+    ] = None,
+    payee: Annotated[
+        str | None, typer.Option("--payee", help="The right payee ('' removes it).")
+    ] = None,
+    memo: Annotated[
+        str | None, typer.Option("--memo", "-m", help="The right memo ('' removes it).")
+    ] = None,
+    date_: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="The right effective date, YYYY-MM-DD, 'today' or 'yesterday'.",
+            metavar="DAY",
+        ),
+    ] = None,
+    number: Annotated[
+        str | None, typer.Option("--number", "-n", help="The right check number.", metavar="N")
+    ] = None,
+    as_json: AsJson = False,
+    key: IdKey = None,
+    force: Force = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Correct a transaction (TransactionVoided + its replacement, which `amends` it): the
+    original is voided and recorded again with the fields given changed, in one command.
+    A check keeps its number unless --number is given.
+
+    \b
+    Example:
+      ledger amend T8 --payee "Landlord" --amount 4000
+    """
+    on = effective_date(date_) if date_ is not None else None
+    number_ = whole_number(number, "--number")
+    cmd = Amend(ref.strip(), amount, payee, memo, on, number_, force)
+    write(ctx, cmd, as_json, key, dry_run)
 
 
 @commands.command("open")
@@ -195,6 +289,7 @@ def open_(
     date_: WriteDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
+    dry_run: DryRun = False,
 ) -> None:
     """Open an account (AccountOpened). `checking` opens itself on first use.
 
@@ -202,7 +297,8 @@ def open_(
     Example:
       ledger open savings --currency USD --overdraft-limit 0
     """
-    write(ctx, OpenAccount(name, effective_date(date_), currency, overdraft_limit), as_json, key)
+    cmd = OpenAccount(name, effective_date(date_), currency, overdraft_limit)
+    write(ctx, cmd, as_json, key, dry_run)
 
 
 @commands.command()
@@ -219,6 +315,7 @@ def close(
     date_: WriteDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
+    dry_run: DryRun = False,
 ) -> None:
     """Close an account whose balance is zero (AccountClosed).
 
@@ -226,7 +323,7 @@ def close(
     Example:
       ledger close savings
     """
-    write(ctx, CloseAccount(name, effective_date(date_)), as_json, key)
+    write(ctx, CloseAccount(name, effective_date(date_)), as_json, key, dry_run)
 
 
 _plain_entry(
@@ -265,6 +362,7 @@ def clear(
     date_: WriteDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
+    dry_run: DryRun = False,
 ) -> None:
     """Mark transactions as cleared: the bank has them (TransactionCleared).
 
@@ -273,7 +371,7 @@ def clear(
       ledger clear T3 T4 T7
     """
     cmd = Clear(tuple(ref.strip() for ref in refs), effective_date(date_), account)
-    write(ctx, cmd, as_json, key)
+    write(ctx, cmd, as_json, key, dry_run)
 
 
 @commands.command()
@@ -285,6 +383,7 @@ def unclear(
     as_json: AsJson = False,
     key: IdKey = None,
     force: Force = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Take back a clearing (TransactionUncleared); a reconciled entry needs --force.
 
@@ -293,7 +392,7 @@ def unclear(
       ledger unclear T7
     """
     cmd = Unclear(tuple(ref.strip() for ref in refs), effective_date(date_), account, force)
-    write(ctx, cmd, as_json, key)
+    write(ctx, cmd, as_json, key, dry_run)
 
 
 @commands.command("import")
@@ -317,6 +416,7 @@ def import_(
         ),
     ] = False,
     as_json: AsJson = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Import many commands at once: CSV with a header (date,type,amount and optionally
     account,payee,memo,number,to,id) or NDJSON with the same keys. All or nothing: a denied
@@ -335,5 +435,5 @@ def import_(
     file = chosen_file(ctx)
     with open_rows(source, fmt) as rows:
         ledger = Ledger(file.path, create_folder=file.create_folder)
-        result = ledger.import_rows(rows, skip_denied=skip_denied)
+        result = ledger.import_rows(rows, skip_denied=skip_denied, dry_run=dry_run)
     imported(Output(), result, as_json=as_json)

@@ -97,6 +97,28 @@ class Void(NamedTuple):
     force: bool = False
 
 
+class Unvoid(NamedTuple):
+    """Reverse a void: `ref` names the voided transaction or the void itself."""
+
+    ref: str
+    date: "date | None" = None  # default: the void's date
+    reason: str | None = None
+    force: bool = False
+
+
+class Amend(NamedTuple):
+    """Replace transaction `ref` by a corrected one: its fields, but those given here. An
+    empty payee or memo removes it."""
+
+    ref: str
+    amount: str | None = None
+    payee: str | None = None
+    memo: str | None = None
+    date: "date | None" = None
+    number: int | None = None
+    force: bool = False
+
+
 class Clear(NamedTuple):
     """The bank has these transactions. `account` limits it to that account's entries (a
     transfer has two); `fingerprints` (one per ref) name the statement rows that cleared them."""
@@ -133,6 +155,8 @@ Command = (
     | Withdraw
     | Transfer
     | Void
+    | Unvoid
+    | Amend
     | ChargeFee
     | PayInterest
     | Clear

@@ -99,11 +99,25 @@ def latest_write_date() -> date:
     return today() + timedelta(days=MAX_DAYS_AHEAD)
 
 
-def check_not_too_far_ahead(
-    day: date, option: str = "--date", latest: date | None = None
-) -> date:
-    """`day`, unless it is more than MAX_DAYS_AHEAD days after today (local time), or after
-    `latest` when the caller computed it once for many dates."""
+# The earliest effective date a write may have: anything before is a typing mistake (1900
+# for 2000, 0026 for 2026), and would stretch every chart over decades.
+EARLIEST_DATE = date(1970, 1, 1)
+
+
+def check_too_early(day: date, option: str = "date") -> date:
+    """`day`, unless it is before EARLIEST_DATE."""
+    if day < EARLIEST_DATE:
+        raise InvalidValue(
+            f"{option} {day.isoformat()} is before {EARLIEST_DATE.isoformat()}: likely a typo; "
+            "entries must be dated 1970 or later"
+        )
+    return day
+
+
+def check_write_date(day: date, option: str = "--date", latest: date | None = None) -> date:
+    """`day`, unless it is before EARLIEST_DATE or more than MAX_DAYS_AHEAD days after today
+    (local time), or after `latest` when the caller computed it once for many dates."""
+    check_too_early(day, option)
     latest = latest or latest_write_date()
     if day > latest:
         raise InvalidValue(

@@ -20,6 +20,7 @@ class EventType(StrEnum):
     TRANSFER_SENT = "TransferSent"
     TRANSFER_RECEIVED = "TransferReceived"
     TRANSACTION_VOIDED = "TransactionVoided"
+    VOID_REVERSED = "VoidReversed"
     FEE_CHARGED = "FeeCharged"
     INTEREST_PAID = "InterestPaid"
     TRANSACTION_CLEARED = "TransactionCleared"
@@ -28,7 +29,8 @@ class EventType(StrEnum):
 
 
 # Events that move money, and so appear in the register; the sign their amount must have
-# (+1 credit, -1 debit, 0 either: a void reverses whatever it voids).
+# (+1 credit, -1 debit, 0 either: a void reverses whatever it voids, and the reversal of a
+# void restores it).
 MONEY_SIGNS: Mapping[str, int] = {
     EventType.FUNDS_DEPOSITED: 1,
     EventType.CHECK_WRITTEN: -1,
@@ -36,6 +38,7 @@ MONEY_SIGNS: Mapping[str, int] = {
     EventType.TRANSFER_SENT: -1,
     EventType.TRANSFER_RECEIVED: 1,
     EventType.TRANSACTION_VOIDED: 0,
+    EventType.VOID_REVERSED: 0,
     EventType.FEE_CHARGED: -1,
     EventType.INTEREST_PAID: 1,
 }
@@ -48,7 +51,11 @@ DETAIL_KEYS: Mapping[str, type] = {
     "memo": str,
     "number": int,
     "reason": str,
-    "voids": str,
+    "voids": str,  # TransactionVoided: the ref it voids
+    "amended_by": str,  # TransactionVoided by `amend`: the ref of the replacement
+    "amends": str,  # the replacement `amend` recorded: the ref it replaces
+    "unvoids": str,  # VoidReversed: the void it reverses
+    "restores": str,  # VoidReversed: the ref it restores
     "currency": str,
     "overdraft_limit": int,
     "from": str,

@@ -56,7 +56,7 @@ def _number() -> re.Pattern[str]:
     return re.compile(
         r"""
         (?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)  # 10000 or 10,000 (commas group thousands)
-        (?:\.(?P<frac>[0-9]+))?                  # a fraction: 10000.5, 10000.50, 10.500
+        (?:\.(?P<frac>[0-9]+))?                  # a fraction: 10000.5, 10000.50
         """,
         re.VERBOSE | re.ASCII,
     )
@@ -94,10 +94,10 @@ def parse_amount(
 ) -> int:
     """Parse a positive amount typed by a user into minor units of `cur`.
 
-    Accepts `10000`, `10000.5`, `10,000.50`, a leading currency symbol or code (`$10,000.50`,
-    `USD 10`) and extra decimal digits that are zeros (`10.500`). Everything else is an
-    InvalidValue that names the value: signs, zero, NaN, infinity, exponents, too many
-    decimals, stray characters, and anything above MAX_MINOR.
+    Accepts `10000`, `10000.5`, `10,000.50` and a leading currency symbol or code
+    (`$10,000.50`, `USD 10`). Everything else is an InvalidValue that names the value: signs,
+    zero, NaN, infinity, exponents, more decimals than the currency has (even zeros: `2.500`
+    may mean 2,500), stray characters, and anything above MAX_MINOR.
     """
     shown = text if len(text) <= 40 else text[:37] + "..."
     body = text.strip()
@@ -125,8 +125,8 @@ def parse_amount(
         raise InvalidValue(
             f"{what} {shown!r} is above the maximum of {format_amount(MAX_MINOR, cur)}"
         )
-    if len(significant) > cur.decimals:
-        raise InvalidValue(f"{what} {shown!r} has too many decimals; {cur.code} has {cur.decimals}")
+    if len(frac) > cur.decimals:
+        raise InvalidValue(_too_many_decimals(what, shown, match["int"], frac, cur))
     minor: int = int(whole or "0") * 10**cur.decimals + (
         int(significant.ljust(cur.decimals, "0")) if cur.decimals else 0
     )
@@ -137,6 +137,25 @@ def parse_amount(
             f"{what} {shown!r} is above the maximum of {format_amount(MAX_MINOR, cur)}"
         )
     return minor
+
+
+def _too_many_decimals(what: str, shown: str, whole: str, frac: str, cur: Currency) -> str:
+    """More decimals than the currency has, zeros included: `2.500` may be 2,500 written
+    with a '.' grouping thousands (as in much of Europe) as well as 2.50. The message names
+    each reading the digits allow, and the form to type for it; money is never guessed."""
+    has = f"{cur.code} has {cur.decimals}" if cur.decimals else f"{cur.code} has none"
+    readings = []
+    if len(frac) == 3 and whole[:1] not in ("", "0") and "," not in whole:
+        readings.append(f"if '.' groups thousands, type {whole}{frac}")
+    significant = frac.rstrip("0")
+    if len(significant) <= cur.decimals:
+        typed = whole.replace(",", "") or "0"
+        if cur.decimals:
+            typed += "." + significant.ljust(cur.decimals, "0")
+        meant = f"{typed.rstrip('0').rstrip('.')}" if cur.decimals else typed
+        readings.append(f"if it means {meant}, type {typed}" if readings else f"type {typed}")
+    tail = f": {'; '.join(readings)}" if readings else ""
+    return f"{what} {shown!r} has too many decimals ({len(frac)}; {has}){tail}"
 
 
 def format_amount(minor: int, cur: Currency, *, grouping: bool = False) -> str:

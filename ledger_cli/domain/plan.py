@@ -11,10 +11,15 @@ from datetime import date
 from typing import NamedTuple
 
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT, check_account_name, unknown_account
+from ledger_cli.domain.dates import check_too_early
 from ledger_cli.domain.events import MONEY_TYPES, EventType, NewEvent
 from ledger_cli.domain.money import DEFAULT_CURRENCY, MAX_MINOR, currency
 from ledger_cli.domain.state import AccountState, State
 from ledger_cli.errors import Denied, InvalidValue
+
+# Events whose date the user may move out of a sealed period: a void (or its reversal) is
+# dated on the entry it concerns unless --date says otherwise.
+_DATED_BY_CHOICE = (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
 
 
 class Decision(NamedTuple):
@@ -37,6 +42,15 @@ class Plan:
         self.events: list[NewEvent] = []
         self.warnings: list[str] = []
         self.opened: dict[str, AccountState] = {}
+        self.voided: set[str] = set()  # refs this command voids (their check numbers are free)
+        # Whether the user may date this command's voids (not so for the void of an amend).
+        self.void_dates_chosen = True
+
+    def next_transaction(self) -> str:
+        """Start the command's next transaction (an amend records two: the void and the
+        replacement); its ref."""
+        self.ref = f"T{int(self.ref[1:]) + 1}"
+        return self.ref
 
     def account(self, name: str, *, on: date, auto_open: bool = False) -> AccountState:
         """The open account `name`; `checking` is opened on first use when `auto_open`."""
@@ -59,11 +73,8 @@ class Plan:
             raise Denied(unknown_account(name, candidates))
         if found.closed:
             raise Denied(f"account '{name}' is closed")
-        if on < found.opened_on:
-            raise Denied(
-                f"{name} was opened on {found.opened_on.isoformat()}; an entry dated "
-                f"{on.isoformat()} would come before it"
-            )
+        # The opening day does not bound the entries: a user who starts the ledger today
+        # may enter last month's history afterwards (SPEC 4).
         return found
 
     def add(
@@ -80,13 +91,20 @@ class Plan:
                 f"this would take the balance of {account.name} past the maximum of "
                 f"{account.money(MAX_MINOR)}"
             )
+        check_too_early(on)
         clean = {key: value for key, value in details.items() if value is not None}
         if kind in MONEY_TYPES and account.sealed_through and on <= account.sealed_through:
             if not self.force:
+                sealed = account.sealed_through.isoformat()
+                later = (
+                    f"date it after {sealed} with --date, or use --force to record it on "
+                    f"{on.isoformat()} anyway (flagged)"
+                    if kind in _DATED_BY_CHOICE and self.void_dates_chosen
+                    else "use --force to record it anyway; it is flagged"
+                )
                 raise Denied(
-                    f"{account.name} is reconciled with a statement through "
-                    f"{account.sealed_through.isoformat()}; an entry dated {on.isoformat()} "
-                    "would change that period (use --force to record it anyway; it is flagged)"
+                    f"{account.name} is reconciled with a statement through {sealed}; an "
+                    f"entry dated {on.isoformat()} would change that period ({later})"
                 )
             clean["forced"] = 1
         self.events.append(NewEvent(self.ref, kind, account.name, amount, balance, on, clean))

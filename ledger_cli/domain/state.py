@@ -8,7 +8,7 @@ costs the same however long the log is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from datetime import date
 from typing import Generic, TypeVar
 
@@ -76,9 +76,12 @@ class AccountState(_Fields):
 
 
 class Transaction(_Fields):
-    """What one command did to the money: its entries, and how it relates to voids."""
+    """What one command did to the money: its entries (account, signed amount), the type and
+    details of its first money-moving event (what `void` names and `amend` copies), and how
+    it relates to voids: `voids` (this is a void of that ref), `voided_by` (the void that
+    cancels this one now; None again once that void is reversed)."""
 
-    __slots__ = ("ref", "date", "entries", "voids", "voided_by")
+    __slots__ = ("ref", "date", "entries", "voids", "voided_by", "kind", "details")
 
     def __init__(
         self,
@@ -87,12 +90,16 @@ class Transaction(_Fields):
         entries: list[tuple[str, int]] | None = None,
         voids: str | None = None,
         voided_by: str | None = None,
+        kind: str | None = None,
+        details: Mapping[str, str | int] | None = None,
     ) -> None:
         self.ref = ref
         self.date = date
         self.entries: list[tuple[str, int]] = [] if entries is None else entries
         self.voids = voids
         self.voided_by = voided_by
+        self.kind = kind
+        self.details: Mapping[str, str | int] = {} if details is None else details
 
 
 class LazyMap(MutableMapping[K, V], Generic[K, V]):
@@ -188,6 +195,8 @@ def evolve(state: State, event: Event) -> State:
         tx = state.transactions[event.ref] = Transaction(ref=event.ref, date=event.date)
         state.transaction_count += 1
     if event.type in MONEY_TYPES:
+        if not tx.entries:
+            tx.kind, tx.details = event.type, event.details
         tx.entries.append((event.account, event.amount))
     if event.type == EventType.TRANSACTION_VOIDED:
         voided = str(event.details["voids"])
@@ -195,6 +204,14 @@ def evolve(state: State, event: Event) -> State:
         target = state.transactions.get(voided)
         if target is not None:
             target.voided_by = event.ref
+    elif event.type == EventType.VOID_REVERSED:
+        restored = str(event.details["restores"])
+        target = state.transactions.get(restored)
+        if target is not None:
+            target.voided_by = None
+        if "number" in event.details:
+            # The restored check holds its number again.
+            state.checks[(event.account, int(event.details["number"]))] = restored
     account = state.accounts.get(event.account)
     if account is not None:
         account.balance = event.balance

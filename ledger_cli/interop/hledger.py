@@ -48,7 +48,10 @@ def entry_lines(entry: Entry) -> Iterator[str]:
     code = f" ({number})" if number is not None else ""
     # `;` would start a comment in the description.
     description = one_line(str(entry.details.get("payee") or entry.what())).replace(";", ",")
-    note = one_line(entry.note())
+    # A void carries the payee of what it voids (so that a payee's total nets out); its
+    # note says what it voids and why.
+    corrects = entry.type in (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
+    note = one_line(entry.narration() if corrects and "payee" in entry.details else entry.note())
     yield f"{entry.date}{mark}{code} {description}" + (f"  ; {note}" if note else "")
     tags = f"ref:{entry.ref}"
     if entry.type == EventType.TRANSACTION_VOIDED and entry.details.get("voids"):

@@ -18,7 +18,7 @@ from typing import Any
 from ledger_cli.app.service import CommandRow
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
 from ledger_cli.domain.commands import Command, Deposit, Transfer, Withdraw, WriteCheck, check_key
-from ledger_cli.domain.dates import check_not_too_far_ahead, latest_write_date, parse_date
+from ledger_cli.domain.dates import check_write_date, latest_write_date, parse_date
 from ledger_cli.domain.numbers import whole_number
 from ledger_cli.errors import InvalidValue
 
@@ -149,7 +149,7 @@ def _command(fields: dict[str, str], latest: date) -> Command:
     for name in REQUIRED:
         if not fields.get(name, "").strip():
             raise InvalidValue(f"{name} is empty")
-    on = check_not_too_far_ahead(parse_date(fields["date"].strip(), "date"), "date", latest)
+    on = check_write_date(parse_date(fields["date"].strip(), "date"), "date", latest)
     amount = fields["amount"]
     account = fields.get("account", "").strip() or DEFAULT_ACCOUNT
     payee = fields.get("payee") or None

@@ -70,6 +70,8 @@ class Entry:
         d = self.details
         if self.type == EventType.TRANSACTION_VOIDED:
             return f"void of {d.get('voids', '?')}"
+        if self.type == EventType.VOID_REVERSED:
+            return f"unvoid of {d.get('unvoids', '?')}, restoring {d.get('restores', '?')}"
         if self.type in (EventType.TRANSFER_SENT, EventType.TRANSFER_RECEIVED):
             source = next((p.account for p in self.postings if p.amount < 0), "?")
             target = next((p.account for p in self.postings if p.amount > 0), "?")
@@ -79,14 +81,19 @@ class Entry:
 
     def note(self) -> str:
         """The memo, or for a void its reason."""
-        key = "reason" if self.type == EventType.TRANSACTION_VOIDED else "memo"
+        key = "reason" if self.type in _CORRECTIONS else "memo"
         return str(self.details.get(key) or "")
 
     def narration(self) -> str:
-        """The memo, else what the entry is; a void says what it voids and why."""
-        if self.type == EventType.TRANSACTION_VOIDED:
+        """The memo, else what the entry is; a void (or its reversal) says what it voids and
+        why."""
+        if self.type in _CORRECTIONS:
             return f"{self.what()}: {self.note()}" if self.note() else self.what()
         return self.note() or self.what()
+
+
+# The entries that cancel or restore another one: their note is their reason.
+_CORRECTIONS = (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
 
 
 class Journal:
@@ -139,6 +146,8 @@ class Journal:
             kind = entry.type
             if kind == EventType.TRANSACTION_VOIDED:
                 kind = self._voided_type(str(details.get("voids", "")))
+            elif kind == EventType.VOID_REVERSED:
+                kind = self._voided_type(str(details.get("restores", "")))
             entry.counter = COUNTERS.get(kind) or (
                 "income:other" if total > 0 else "expenses:other"
             )

@@ -28,3 +28,11 @@ def ledger_exists(location: Path) -> bool:
 
     with translate_errors(location):
         return location.exists()
+
+
+def open_scratch(location: Path) -> Store:
+    """An empty ledger that lives in memory only, in place of the missing one at `location`:
+    a dry run on a ledger not yet created decides against it, and leaves nothing behind."""
+    from ledger_cli.store.sqlite.store import SqliteStore
+
+    return SqliteStore.scratch(location)

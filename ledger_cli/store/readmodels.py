@@ -11,10 +11,11 @@ They are a cache of the log, never a source of truth:
   log itself, so a stale or missing read model costs speed, never a wrong answer.
 
 They hold: each account (currency, limit, opening day, closed, balance, last entry day, highest
-check number, the day it is sealed through), each transaction (its date and void links), which
-ref wrote each check number, each account's net movement per effective day, the bank status of
-each (ref, account) entry ("" , "c" cleared or "R" reconciled), the fingerprints of bank
-statement rows already cleared, and the position.
+check number, the day it is sealed through), each transaction (its date and void links: a void
+reversed by `unvoid` leaves its transaction voided by nothing), which ref holds each check
+number (the last to write it, or the check an unvoid restored), each account's net movement per
+effective day, the bank status of each (ref, account) entry ("" , "c" cleared or "R"
+reconciled), the fingerprints of bank statement rows already cleared, and the position.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Changes:
     def __init__(self) -> None:
         self.accounts: set[str] = set()
         self.transactions: list[tuple[str, str, str | None, None]] = []
-        self.voided: list[tuple[str, str]] = []  # (voided_by, voided ref)
+        self.voided: list[tuple[str | None, str]] = []  # (voided_by or None, voided ref)
         self.checks: list[tuple[str, int, str]] = []
         self.days: dict[tuple[str, str], int | None] = {}
         self.statuses: dict[tuple[str, str], str] = {}  # (ref, account) -> status
@@ -48,6 +49,11 @@ class Changes:
                 self.voided.append((event.ref, voided))
         if event.type == EventType.CHECK_WRITTEN and "number" in event.details:
             self.checks.append((event.account, int(event.details["number"]), event.ref))
+        elif event.type == EventType.VOID_REVERSED:
+            restored = str(event.details["restores"])
+            self.voided.append((None, restored))
+            if "number" in event.details:
+                self.checks.append((event.account, int(event.details["number"]), restored))
         if event.type in MONEY_TYPES:
             key = (event.account, event.date.isoformat())
             before = self.days.get(key, 0)

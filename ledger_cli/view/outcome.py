@@ -3,6 +3,8 @@ or its JSON record, and the summary of an import."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ledger_cli.domain.events import EventType
@@ -44,15 +46,20 @@ def record(result: Outcome) -> dict[str, Any]:
             for event in result.events
         ],
         "balance": format_amount(result.balance, result.currency),
+        **({"dry_run": True} if result.dry_run else {}),
     }
 
 
 def line(result: Outcome) -> str:
     """What happened, the ref, and the balance of the account the command names."""
+    prefix = DRY_RUN if result.dry_run else ""
     return clean(
-        f"{_describe(result)} (ref {result.ref}); balance of {result.account}: "
+        f"{prefix}{_describe(result)} (ref {result.ref}); balance of {result.account}: "
         f"{format_amount(result.balance, result.currency, grouping=True)}"
     )
+
+
+DRY_RUN = "Dry run, nothing written: "
 
 
 def _describe(result: Outcome) -> str:
@@ -94,14 +101,77 @@ def _describe(result: Outcome) -> str:
                 f"balance {balance}, {len(refs)} entr{'y' if len(refs) == 1 else 'ies'} "
                 "marked reconciled"
             )
-        case _:
-            reversals = ", ".join(
-                f"{format_amount(e.amount, result.currencies[e.account], grouping=True)} on "
-                f"{e.account}"
-                for e in result.events
+        case EventType.TRANSACTION_VOIDED if "amended_by" in details:
+            text = _amended(result)
+        case EventType.TRANSACTION_VOIDED:
+            text = f"Voided {details['voids']}{_about(result)}: {_moves(result, main.type)}"
+        case EventType.VOID_REVERSED:
+            text = (
+                f"Unvoided {details['unvoids']}, restoring {details['restores']}"
+                f"{_about(result)}: {_moves(result, main.type)}"
             )
-            text = f"Voided {details['voids']}: {reversals}"
+        case _:
+            text = f"Recorded {main.type} on {main.account}"
     return prefix + text
+
+
+def _moves(result: Outcome, kind: str) -> str:
+    """The signed amounts of a command's events of `kind`: "4,000.00 on checking"."""
+    return ", ".join(
+        f"{format_amount(e.amount, result.currencies[e.account], grouping=True)} on {e.account}"
+        for e in result.events
+        if e.type == kind
+    )
+
+
+def _about(result: Outcome) -> str:
+    """What the transaction a void or an unvoid concerns was: " (check 1 to Landlord,
+    4,000.00, 2026-03-03)"."""
+    tx = result.subject
+    if tx is None or not tx.entries:
+        return ""
+    return f" ({summary(tx.kind, tx.details, tx.entries[0], tx.date, result)})"
+
+
+def summary(
+    kind: str | None,
+    details: Mapping[str, object],
+    entry: tuple[str, int],
+    day: date,
+    result: Outcome,
+) -> str:
+    """An entry in a few words: its type, number, payee, amount and date."""
+    account, amount = entry
+    what = _KINDS.get(str(kind), str(kind))
+    if kind == EventType.CHECK_WRITTEN and "number" in details:
+        what += f" {details['number']}"
+    if kind == EventType.TRANSFER_SENT and "to" in details:
+        what += f" to {details['to']}"
+    elif "payee" in details:
+        what += f" {'from' if amount > 0 else 'to'} {details['payee']}"
+    cur = result.currencies.get(account, result.currency)
+    money = format_amount(abs(amount), cur, grouping=True)
+    return f"{what}, {money}, {day.isoformat()}"
+
+
+_KINDS: dict[str, str] = {
+    EventType.FUNDS_DEPOSITED: "deposit",
+    EventType.CHECK_WRITTEN: "check",
+    EventType.CASH_WITHDRAWN: "withdrawal",
+    EventType.TRANSFER_SENT: "transfer",
+    EventType.FEE_CHARGED: "fee",
+    EventType.INTEREST_PAID: "interest",
+}
+
+
+def _amended(result: Outcome) -> str:
+    """`amend`: the original, what replaced it, and the void between them."""
+    void = result.events[0]
+    new = next(e for e in result.events if "amends" in e.details and e.type != void.type)
+    was = _about(result)
+    now = summary(new.type, new.details, (new.account, new.amount), new.date, result)
+    original = void.details["voids"]
+    return f"Amended {original}{was} as {result.ref}: {now}; {original} voided by {void.ref}"
 
 
 def imported(output: Output, result: Imported, *, as_json: bool) -> None:
@@ -120,6 +190,7 @@ def imported(output: Output, result: Imported, *, as_json: bool) -> None:
                 "repeated": result.repeated,
                 "skipped": [{"line": line, "reason": reason} for line, reason in result.skipped],
                 "balances": balances,
+                **({"dry_run": True} if result.dry_run else {}),
             }
         )
         return
@@ -131,6 +202,7 @@ def imported(output: Output, result: Imported, *, as_json: bool) -> None:
             else f" ({result.first_ref} to {result.last_ref})"
         )
     parts = [
+        f"{DRY_RUN if result.dry_run else ''}"
         f"Imported {_count(result.transactions, 'transaction')}{refs}, "
         f"{_count(result.events, 'event')}"
     ]
@@ -155,10 +227,12 @@ def restored(output: Output, result: Restored, *, as_json: bool) -> None:
                 "path": result.location,
                 "events": result.events,
                 "head": {"seq": result.head_seq, "hash": result.head_hash},
+                **({"dry_run": True} if result.dry_run else {}),
             }
         )
         return
     output.line(
+        f"{DRY_RUN if result.dry_run else ''}"
         f"Restored {result.events} events into {result.location}, verified; "
         f"digest {result.head_seq}:{result.head_hash}"
     )

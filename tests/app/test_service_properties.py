@@ -81,9 +81,7 @@ class Model:
             return None
         tx = self.txs.get(step.ref)
         on = step.day or (tx.date if step.kind == "void" and tx else MONTH)
-        # no account may hold an entry dated before it was opened
-        if any(on < self.opened.get(account, on) for account, _ in entries):
-            return None
+        # An entry may be dated before its account was opened (SPEC 4): no rule here.
         # a void is never dated before what it voids
         if step.kind == "void" and tx is not None and on < tx.date:
             return None
@@ -277,7 +275,11 @@ def test_replaying_history_gives_the_balance_on_every_day(data: st.DataObject) -
 
 @PROPERTY_SETTINGS
 @given(opened=st.integers(1, DAYS_IN_MONTH - 1), earlier=st.integers(0, DAYS_IN_MONTH - 1))
-def test_balance_before_the_account_was_opened_is_zero(opened: int, earlier: int) -> None:
+def test_entries_before_the_opening_day_count_from_their_own_date(
+    opened: int, earlier: int
+) -> None:
+    """SPEC 4: the opening day does not bound the entries. A balance before an account's
+    first entry is 0; from the entry's own day on, it counts, even before the opening."""
     open_day = MONTH + timedelta(days=opened)
     entry_day = MONTH + timedelta(days=min(earlier, opened - 1))
     with tempfile.TemporaryDirectory() as folder:
@@ -285,12 +287,10 @@ def test_balance_before_the_account_was_opened_is_zero(opened: int, earlier: int
         ledger.execute(OpenAccount("savings", open_day))
         ledger.execute(Deposit("100", open_day))  # opens checking on open_day
         for account in ACCOUNTS:
-            try:
-                ledger.execute(Deposit("25", entry_day, account=account))
-            except Denied:
-                pass  # refusing a write dated before the opening is one way to keep the rule
+            ledger.execute(Deposit("25", entry_day, account=account))
         with ledger.query() as queries:
             for account in ACCOUNTS:
                 for n in range((open_day - MONTH).days):
                     day = MONTH + timedelta(days=n)
-                    assert queries.balance(account, as_of=day).balance == 0, (account, day)
+                    expected = 2500 if day >= entry_day else 0
+                    assert queries.balance(account, as_of=day).balance == expected, (account, day)

@@ -137,13 +137,29 @@ def test_close_requires_a_zero_balance_and_then_denies_writes() -> None:
     assert denied("deposit", "1", "-a", "savings") == "ledger: account 'savings' is closed"
 
 
-def test_entries_before_the_account_was_opened_are_denied() -> None:
+def test_an_entry_may_be_dated_before_its_accounts_opening_day() -> None:
+    """Issue "the way back", trap 1: a user starts today with a deposit, then types last
+    week's check; the opening day was a wall with no way out. It bounds nothing now."""
     ok("deposit", "100", "--date", "2026-03-10")
-    assert denied("deposit", "5", "--date", "2026-03-09") == (
-        "ledger: checking was opened on 2026-03-10; an entry dated 2026-03-09 would come "
-        "before it"
+    assert ok("check", "40", "--date", "2026-03-02") == (
+        "Check 1 for 40.00 written on checking (ref T2); balance of checking: 60.00\n"
     )
-    assert ok_json("balance", "--as-of", "2026-03-09")["balance"] == "0.00"  # type: ignore[index]
+    ok("open", "savings", "--date", "2026-03-10")
+    ok("deposit", "5", "-a", "savings", "--date", "2026-01-15")
+    assert ok_json("balance", "--as-of", "2026-03-01")["balance"] == "0.00"  # type: ignore[index]
+    assert ok_json("balance", "--as-of", "2026-03-02")["balance"] == "-40.00"  # type: ignore[index]
+    assert ok_json("balance", "-a", "savings", "--as-of", "2026-01-15")["balance"] == "5.00"  # type: ignore[index]
+    assert "OK" in ok("reconcile")
+
+
+def test_a_date_before_1970_is_denied_as_a_typo() -> None:
+    """`deposit 100 --date 1900-01-01` was accepted, and charts then spanned 46,000 days."""
+    assert denied("deposit", "100", "--date", "1900-01-01") == (
+        "ledger: --date 1900-01-01 is before 1970-01-01: likely a typo; entries must be dated "
+        "1970 or later"
+    )
+    assert denied("deposit", "100", "--date", "1969-12-31").startswith("ledger: --date 1969-12-31")
+    ok("deposit", "100", "--date", "1970-01-01")
 
 
 def test_balance_as_of_includes_the_whole_day() -> None:

@@ -122,7 +122,8 @@ def test_hledger_journal_has_codes_payees_memos_refs_and_assertions() -> None:
     assert "2026-03-03 (101) Landlord  ; March rent\n    ; ref:" + refs["rent"] in journal
     assert "    expenses:checks" in journal
     assert "(102) Power, Co" in journal  # `;` would start a comment
-    assert f"void of {refs['power']}  ; lost in the mail" in journal
+    # The void carries the payee of what it voids, so that the payee's total nets out.
+    assert f" Power, Co  ; void of {refs['power']}: lost in the mail" in journal
     assert "2026-02-15 Refund" in journal
     assert "5000 JPY" in journal and "1.500 KWD" in journal and "-0.125 KWD" in journal
     tail = journal.rsplit("balance assertions", 1)[1]

@@ -289,7 +289,7 @@ _DENIED: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "2026-01-07,deposit,5,chekcing,,,", GOOD, ("no account 'chekcing'", "checking")
     ),
     "closed-account": ("2026-01-07,deposit,5,old,,,", GOOD, ("closed",)),
-    "before-account-opened": ("2025-12-31,deposit,5,savings,,,", GOOD, ("2025-12-31",)),
+    "before-1970": ("1969-12-31,deposit,5,savings,,,", GOOD, ("1969-12-31", "before 1970")),
     "check-number-used-in-ledger": ("2026-01-07,check,5,,101,,", GOOD, ("101", "already used")),
     "exponent-amount": ("2026-01-07,deposit,1e3,,,,", GOOD, ("'1e3'",)),
     "negative-amount": ("2026-01-07,deposit,-5,,,,", GOOD, ("'-5'",)),

@@ -244,7 +244,7 @@ def test_amounts_follow_the_account_currency() -> None:
     state = given(OpenAccount("travel", D, currency="JPY"))
     decision = decide(state, Deposit("1,000", D, account="travel"))
     assert rows(decision) == [("T2", DEPOSITED, "travel", 1_000, 1_000, D, {})]
-    with pytest.raises(InvalidValue, match="'10.5' has too many decimals; JPY has 0"):
+    with pytest.raises(InvalidValue, match=r"'10.5' has too many decimals \(1; JPY has none\)"):
         decide(state, Deposit("10.5", D, account="travel"))
 
 
@@ -280,10 +280,14 @@ def test_duplicate_check_number_is_denied() -> None:
     assert message == "check number 100 is already used in checking (ref T2)"
 
 
-def test_a_voided_check_still_uses_its_number() -> None:
+def test_a_voided_checks_number_may_be_used_again_by_its_replacement() -> None:
+    """SPEC 10: the number of a voided check may be used again; the next number is still
+    the one after the highest ever written."""
     state = given(Deposit("1000", D), WriteCheck("10", D, number=7), Void("T2"))
-    assert "check number 7 is already used" in denial(state, WriteCheck("5", D, number=7))
+    assert dict(decide(state, WriteCheck("5", D, number=7)).events[0].details) == {"number": 7}
     assert dict(decide(state, WriteCheck("5", D)).events[0].details) == {"number": 8}
+    live = given(Deposit("1000", D), WriteCheck("10", D, number=7))
+    assert "check number 7 is already used" in denial(live, WriteCheck("5", D, number=7))
 
 
 def test_check_numbers_are_per_account() -> None:
@@ -453,7 +457,9 @@ def test_void_denials() -> None:
         OpenAccount("savings", D),          # T4
     )
     assert denial(state, Void("T2")) == "T2 was already voided by T3"
-    assert denial(state, Void("T3")) == "T3 is itself a void (of T2); it cannot be voided"
+    assert denial(state, Void("T3")) == (
+        "T3 is itself a void (of T2); it cannot be voided (`ledger unvoid T3` reverses it)"
+    )
     assert denial(state, Void("T4")) == "T4 moves no money; there is nothing to void"
     assert denial(state, Void("T99")) == "no transaction 'T99'"
     assert denial(state, Void("t1")) == "no transaction 't1'"

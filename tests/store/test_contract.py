@@ -918,13 +918,21 @@ def test_accounts_lists_every_account(book: Book) -> None:
 def test_find_transaction(book: Book) -> None:
     store, refs = book
     assert refs["check"] == "T3" and refs["void"] == "T7"
-    assert store.find_transaction("T3") == Transaction("T3", D2, [("checking", -2500)], None, "T7")
-    assert store.find_transaction("T7") == Transaction("T7", D4, [("checking", 2500)], "T3", None)
+    check = {"number": 1, "payee": "Grocer"}
+    assert store.find_transaction("T3") == Transaction(
+        "T3", D2, [("checking", -2500)], None, "T7", "CheckWritten", check
+    )
+    assert store.find_transaction("T7") == Transaction(
+        "T7", D4, [("checking", 2500)], "T3", None, "TransactionVoided",
+        {"voids": "T3", "payee": "Grocer"},
+    )
     assert store.find_transaction(refs["transfer"]) == Transaction(
-        refs["transfer"], D3, [("checking", -1000), ("savings", 1000)]
+        refs["transfer"], D3, [("checking", -1000), ("savings", 1000)], None, None,
+        "TransferSent", {"to": "savings"},
     )
     assert store.find_transaction(refs["deposit"]) == Transaction(
-        refs["deposit"], D1, [("checking", 10000)]
+        refs["deposit"], D1, [("checking", 10000)], None, None, "FundsDeposited",
+        {"payee": "Employer"},
     )
     assert store.find_transaction(refs["closed"]) == Transaction(refs["closed"], D2, [])
     assert store.find_transaction("T99") is None
@@ -972,7 +980,7 @@ def test_entries(book: Book) -> None:
     deposit = Entry(3, refs["deposit"], "FundsDeposited", D1, 10000, None, "Employer", "c")
     check = Entry(4, refs["check"], "CheckWritten", D2, -2500, 1, "Grocer", "", True)
     sent = Entry(5, refs["transfer"], "TransferSent", D3, -1000, None, None, "")
-    void = Entry(9, refs["void"], "TransactionVoided", D4, 2500, None, None, "", True)
+    void = Entry(9, refs["void"], "TransactionVoided", D4, 2500, None, "Grocer", "", True)
     check7 = Entry(11, refs["check7"], "CheckWritten", D5, -500, 7, None, "")
     assert store.entries("checking") == [deposit, check, sent, void, check7]
     assert store.entries("checking", through=D3) == [deposit, check, sent]
@@ -1007,7 +1015,8 @@ def test_rebuild_derives_the_read_models_from_the_log_alone(backend: Backend) ->
         assert store.check_ref("checking", 1) == "T4"
         assert store.entry_status("T3", "checking") == "c"
         assert store.find_transaction("T4") == Transaction(
-            "T4", _day(3), [("checking", -2500)], None, "T8"
+            "T4", _day(3), [("checking", -2500)], None, "T8", "CheckWritten",
+            {"number": 1, "payee": "Gro"},
         )
         assert store.balance_by_day("checking", _day(3)) == -3000
         assert store.balance_by_day("checking", _day(12)) == 8500

@@ -4,12 +4,13 @@ rebuild.py; what they hold, and why they are only a cache, is in store/readmodel
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ledger_cli.domain.events import MONEY_TYPES
+from ledger_cli.domain.events import MONEY_TYPES, EventType
 from ledger_cli.domain.money import stored_currency
 from ledger_cli.domain.state import AccountState, State, Transaction
 from ledger_cli.store.readmodels import Changes
@@ -53,15 +54,19 @@ def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
     if found is None:
         return None
     entries = conn.execute(
-        f"SELECT account, amount FROM events WHERE ref = ? AND {type_in(MONEY_TYPES)} ORDER BY seq",
+        "SELECT account, amount, type, details FROM events "
+        f"WHERE ref = ? AND {type_in(MONEY_TYPES)} ORDER BY seq",
         (ref,),
     ).fetchall()
+    kind, details = (entries[0][2], json.loads(entries[0][3])) if entries else (None, None)
     return Transaction(
         ref=ref,
         date=date.fromisoformat(found[0]),
-        entries=[(account, amount) for account, amount in entries],
+        entries=[(account, amount) for account, amount, _, _ in entries],
         voids=found[1],
         voided_by=found[2],
+        kind=kind,
+        details=details,
     )
 
 
@@ -82,7 +87,8 @@ def entries(conn: sqlite3.Connection, account: str, through: date | None) -> lis
     """The account's money-moving entries effective by `through`, in register order, with
     their cleared status, and `void` when the entry and its void (or the entry it voids)
     cancel out before the bank ever had them: a voided entry never cleared, or the void of
-    one. The void of a cleared entry is a reversal the bank shows, and is not `void`."""
+    one; and a void that was reversed (unvoid) with its reversal, which cancel each other.
+    The void of a cleared entry is a reversal the bank shows, and is not `void`."""
     from ledger_cli.domain.statements import Entry
 
     clauses = ["e.account = ?", type_in(MONEY_TYPES, "e.type")]
@@ -95,10 +101,13 @@ def entries(conn: sqlite3.Connection, account: str, through: date | None) -> lis
                json_extract(e.details, '$.number'), json_extract(e.details, '$.payee'),
                coalesce(c.status, ''),
                (t.voided_by IS NOT NULL AND coalesce(c.status, '') = '')
-               OR (t.voids IS NOT NULL AND coalesce(o.status, '') = '')
+               OR (t.voids IS NOT NULL
+                   AND (coalesce(o.status, '') = '' OR v.voided_by IS NOT t.ref))
+               OR e.type = '{EventType.VOID_REVERSED}'
           FROM events e
           LEFT JOIN rm_cleared c ON c.ref = e.ref AND c.account = e.account
           LEFT JOIN rm_transactions t ON t.ref = e.ref
+          LEFT JOIN rm_transactions v ON v.ref = t.voids
           LEFT JOIN rm_cleared o ON o.ref = t.voids AND o.account = e.account
          WHERE {' AND '.join(clauses)}
          ORDER BY e.date, e.seq"""

@@ -55,18 +55,28 @@ def rebuild(conn: sqlite3.Connection) -> None:
               FROM events GROUP BY ref)
         """
     )
+    # A transaction is voided by its last void, unless a VoidReversed restored it after.
     conn.execute(
-        """
+        f"""
         UPDATE rm_transactions SET voided_by = v.ref
-          FROM (SELECT ref, voids FROM rm_transactions WHERE voids IS NOT NULL) AS v
+          FROM (SELECT json_extract(details, '$.voids') AS voids, ref, max(seq) AS seq
+                  FROM events WHERE type = '{T.TRANSACTION_VOIDED}' GROUP BY 1) AS v
          WHERE rm_transactions.ref = v.voids
+           AND NOT EXISTS (SELECT 1 FROM events r
+                            WHERE r.type = '{T.VOID_REVERSED}' AND r.seq > v.seq
+                              AND json_extract(r.details, '$.restores') = v.voids)
         """
     )
+    # A check number belongs to the last check that wrote it, or that an unvoid restored.
     conn.execute(
         f"""
         INSERT OR REPLACE INTO rm_checks
-        SELECT account, json_extract(details, '$.number'), ref FROM events
-         WHERE type = '{T.CHECK_WRITTEN}' AND json_extract(details, '$.number') IS NOT NULL
+        SELECT account, json_extract(details, '$.number'),
+               CASE WHEN type = '{T.VOID_REVERSED}' THEN json_extract(details, '$.restores')
+                    ELSE ref END
+          FROM events
+         WHERE type IN ('{T.CHECK_WRITTEN}', '{T.VOID_REVERSED}')
+           AND json_extract(details, '$.number') IS NOT NULL
          ORDER BY seq
         """
     )

@@ -70,6 +70,10 @@ class SqliteStore:
     def location(self) -> str:
         return str(self.path)
 
+    @property
+    def writable(self) -> bool:
+        return self._write
+
     @classmethod
     def open(
         cls, path: Path, *, write: bool, create_folder: bool = False, damaged_ok: bool = False
@@ -95,6 +99,15 @@ class SqliteStore:
                 conn.close()
                 raise
             return store
+
+    @classmethod
+    def scratch(cls, path: Path) -> SqliteStore:
+        """An empty ledger in memory, standing for the missing file at `path`: what a dry
+        run decides against when there is no ledger yet (nothing is created on disk)."""
+        with translate_errors(path):
+            store = cls(connect(":memory:", uri=False), path, write=True)
+        store._schema_pending = True
+        return store
 
     def _prepare(self, damaged_ok: bool) -> None:
         state, version = self._identify()
