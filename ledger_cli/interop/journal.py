@@ -117,7 +117,12 @@ class Journal:
         self.counters: set[str] = set()
 
     def _opened(self, name: str) -> str:
-        return self.q.account(name, self.known_at).opened_on
+        """The day the account opens in the journal: its opening day, or its first entry's
+        when that is earlier (an entry may predate the opening: SPEC 4), since hledger and
+        beancount want an account open before it is used."""
+        opened = self.q.account(name, self.known_at).opened_on
+        first = self.q.first_entry(name, self.known_at)
+        return min(opened, first) if first else opened
 
     def entries(self) -> Iterator[Entry]:
         """The transactions in register order (date, seq): the registers of every account,
