@@ -3,7 +3,9 @@
 Each row is matched to an uncleared entry of the account (domain/matching.py) and cleared; a
 row that matches nothing is added as the transaction it stands for, and cleared too; a row
 imported before (its fingerprint was cleared already) is skipped. Every addition and the
-clearing go through the writer, as any command does.
+clearing go through the writer, as any command does. A row that can be neither matched nor
+added (unreadable, dated after today, in a sealed period, denied by the decider) is
+`denied`: the others are still recorded, and the command says so (cli/monthend.py).
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ def statement(
     result = Statement(account, found.currency, dry_run)
     to_clear: list[tuple[str, str]] = []
     for row in rows:
+        why_not = _unrecordable(row, today)
+        if why_not is not None:
+            result.rows.append(StatementDecision(row, "denied", None, why_not))
+            continue
         earlier = state.statement_rows.get((account, row.fingerprint))
         if earlier is not None:
             result.rows.append(StatementDecision(row, "duplicate", None, earlier))
@@ -52,11 +58,29 @@ def statement(
         if match is not None:
             entry, reason = match
             candidates.remove(entry)
+            if entry.date > today:
+                # The clearing is dated today, and nothing is cleared before its own date.
+                reason = (
+                    f"it matches {entry.ref}, dated {entry.date.isoformat()}, after today: "
+                    f"`ledger clear {entry.ref}` on or after that day"
+                )
+                result.rows.append(StatementDecision(row, "denied", None, reason))
+                continue
             to_clear.append((entry.ref, row.fingerprint))
             result.rows.append(StatementDecision(row, "matched", entry, reason))
             continue
         if not add:
             result.rows.append(StatementDecision(row, "unmatched", None, None))
+            continue
+        sealed = state.accounts[account].sealed_through
+        if sealed is not None and row.date is not None and row.date <= sealed:
+            # The decider would say "use --force", an option statement does not have.
+            reason = (
+                f"dated {row.date.isoformat()}, in the period {account} is reconciled through "
+                f"{sealed.isoformat()}: a statement adds nothing there; if the bank booked it "
+                "then, enter it with --force"
+            )
+            result.rows.append(StatementDecision(row, "denied", None, reason))
             continue
         command = matching.command_for(row, account, found.currency)
         try:
@@ -73,4 +97,18 @@ def statement(
         result.cleared = outcome(clear, writer.apply(clear), state)
     result.balance = state.accounts[account].balance
     return result
+
+
+def _unrecordable(row: StatementRow, today: date) -> str | None:
+    """Why `row` can be neither matched nor added, if it cannot: it could not be read, or it
+    is dated after today (a bank books nothing ahead; its clearing, dated today, could not
+    clear it)."""
+    if row.problem is not None or row.date is None:
+        return row.problem or "the row cannot be read"
+    if row.date > today:
+        return (
+            f"dated {row.date.isoformat()}, after today ({today.isoformat()}): a bank books "
+            "nothing ahead"
+        )
+    return None
 

@@ -16,6 +16,7 @@ from ledger_cli.domain.commands import (
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import Currency
 from ledger_cli.domain.statements import Entry, StatementRow
+from ledger_cli.errors import InvalidValue
 
 _FEE = re.compile(r"\b(fee|fees|charge|service charge)\b", re.IGNORECASE)
 _INTEREST = re.compile(r"\binterest\b", re.IGNORECASE)
@@ -27,11 +28,14 @@ def best_match(
     """The uncleared entry `row` is, and why: the same amount, and the same check number when
     both have one (then any date), else a date within `window` days; the nearest date wins,
     then the earliest entry."""
+    day = row.date
+    if day is None or row.amount is None or row.problem is not None:
+        return None  # a row that cannot be read is nothing in the register
     best: tuple[int, int, Entry, str] | None = None
     for entry in candidates:
         if entry.amount != row.amount:
             continue
-        gap = abs((entry.date - row.date).days)
+        gap = abs((entry.date - day).days)
         if row.number is not None and entry.number is not None:
             if row.number != entry.number:
                 continue
@@ -53,17 +57,20 @@ def best_match(
 
 def command_for(row: StatementRow, account: str, cur: Currency) -> Command:
     """The transaction a statement row that matches nothing in the register stands for."""
-    amount = _amount(abs(row.amount), cur)
+    day, signed = row.date, row.amount
+    if day is None or signed is None or row.problem is not None:
+        raise InvalidValue(row.problem or "the row cannot be read")
+    amount = _amount(abs(signed), cur)
     payee = row.description or None
-    if row.amount > 0:
+    if signed > 0:
         if _INTEREST.search(row.description):
-            return PayInterest(amount, row.date, account, payee)
-        return Deposit(amount, row.date, account, payee)
+            return PayInterest(amount, day, account, payee)
+        return Deposit(amount, day, account, payee)
     if row.number is not None:
-        return WriteCheck(amount, row.date, account, row.number, payee, from_bank=True)
+        return WriteCheck(amount, day, account, row.number, payee, from_bank=True)
     if _FEE.search(row.description):
-        return ChargeFee(amount, row.date, account, payee)
-    return Withdraw(amount, row.date, account, row.description or None, from_bank=True)
+        return ChargeFee(amount, day, account, payee)
+    return Withdraw(amount, day, account, row.description or None, from_bank=True)
 
 
 def _amount(minor: int, cur: Currency) -> str:

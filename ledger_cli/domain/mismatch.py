@@ -44,7 +44,7 @@ def likely_causes(account: AccountState, entries: list[Entry], difference: int) 
     money = account.money
     causes = []
     for entry in entries:
-        if not entry.status and entry.amount == difference:
+        if not entry.status and not entry.void and entry.amount == difference:
             causes.append(
                 f"{entry.ref} ({_what(entry)}, {money(entry.amount)}) is not cleared and equals "
                 f"the difference: if the bank has it, `ledger clear {entry.ref}`"
@@ -59,6 +59,7 @@ def likely_causes(account: AccountState, entries: list[Entry], difference: int) 
                 f"{entry.ref} ({_what(entry)}, {money(entry.amount)}) is half the difference: "
                 "it may have been entered with the wrong sign"
             )
+    causes.extend(_pairs(account, entries, difference))
     if difference % 9 == 0:
         causes.append(
             f"the difference {money(abs(difference))} is divisible by 9: two digits may be "
@@ -66,10 +67,63 @@ def likely_causes(account: AccountState, entries: list[Entry], difference: int) 
         )
     if not causes:
         causes.append(
-            "no single entry explains it: look for a fee, interest or a deposit the register "
-            "does not have"
+            "no single entry or pair of entries explains it: look for a fee, interest or a "
+            "deposit the register does not have"
         )
     return causes
+
+
+MAX_PAIRS = 3  # the pairs of entries named, at most
+
+
+def _pairs(account: AccountState, entries: list[Entry], difference: int) -> list[str]:
+    """Two entries that explain the difference together, exactly (in minor units): two
+    uncleared entries the bank has, two cleared ones it does not have yet, or an uncleared one
+    it has while it lacks a cleared one. A pass with a dict of amounts for each: O(n)."""
+    money = account.money
+    uncleared = [e for e in entries if not e.status and not e.void]
+    cleared = [e for e in entries if e.status == "c"]  # not those of an earlier statement
+    found: list[str] = []
+
+    def two_of(group: list[Entry], total: int) -> list[tuple[Entry, Entry]]:
+        pairs: list[tuple[Entry, Entry]] = []
+        first: dict[int, Entry] = {}  # the first entry of each amount seen so far
+        for entry in group:
+            other = first.get(total - entry.amount)
+            if other is not None:
+                pairs.append((other, entry))
+                if len(pairs) == MAX_PAIRS:
+                    break
+            first.setdefault(entry.amount, entry)
+        return pairs
+
+    for one, two in two_of(uncleared, difference):
+        found.append(
+            f"{one.ref} ({_what(one)}, {money(one.amount)}) and {two.ref} ({_what(two)}, "
+            f"{money(two.amount)}) are not cleared and together equal the difference: if the "
+            f"bank has both, `ledger clear {one.ref} {two.ref}`"
+        )
+    for one, two in two_of(cleared, -difference):
+        found.append(
+            f"{one.ref} ({_what(one)}, {money(one.amount)}) and {two.ref} ({_what(two)}, "
+            f"{money(two.amount)}) are cleared and together account for the difference: the "
+            "bank may not have either yet"
+        )
+    by_amount: dict[int, Entry] = {}
+    for entry in cleared:
+        by_amount.setdefault(entry.amount, entry)
+    for entry in uncleared:
+        if len(found) >= MAX_PAIRS:
+            break
+        lacking = by_amount.get(entry.amount - difference)
+        if lacking is not None:
+            found.append(
+                f"{entry.ref} ({_what(entry)}, {money(entry.amount)}) is not cleared and "
+                f"{lacking.ref} ({_what(lacking)}, {money(lacking.amount)}) is: if the bank "
+                f"has {entry.ref} and not {lacking.ref}, `ledger clear {entry.ref}` and "
+                f"`ledger unclear {lacking.ref}`"
+            )
+    return found[:MAX_PAIRS]
 
 
 def _what(entry: Entry) -> str:

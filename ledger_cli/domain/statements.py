@@ -9,14 +9,18 @@ from typing import NamedTuple
 
 
 class StatementRow(NamedTuple):
-    """One row of a bank's statement, with the fingerprint that recognises it later."""
+    """One row of a bank's statement, with the fingerprint that recognises it later. A row
+    with a `problem` cannot be recorded (an amount or date that cannot be read, another
+    currency, ...): it is denied, and its date and amount are None where they could not be
+    read."""
 
-    line: int
-    date: date
-    amount: int  # signed minor units: money in is positive
+    line: int  # the line of the file the row starts on
+    date: date | None
+    amount: int | None  # signed minor units: money in is positive
     description: str
     number: int | None
     fingerprint: str
+    problem: str | None = None
 
 
 class Entry(NamedTuple):

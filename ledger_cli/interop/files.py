@@ -32,7 +32,7 @@ def open_rows(source: str, fmt: str | None) -> Iterator[Iterator[CommandRow]]:
         everything = itertools.chain([first] if first else [], lines)
         total = _size(stream) if source != "-" else None
         with progress_bar("importing", total if total and total >= 1_000_000 else None) as advance:
-            yield importer.read_rows(_counted(everything, advance), chosen)
+            yield importer.read_rows(_counted(everything, advance), chosen, source)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
@@ -26,6 +27,9 @@ REQUIRED = ("date", "type", "amount")
 OPTIONAL = ("account", "payee", "memo", "number", "to", "id")
 COLUMNS = (*REQUIRED, *OPTIONAL)
 TYPES = ("deposit", "check", "withdraw", "transfer")
+
+# A bank's export is not an import file (its columns are the bank's): `statement` reads it.
+_BANK_FILE = " (a bank's export is read by `ledger statement {}`)"
 
 # The optional columns each type may fill; any other non-empty one is a mistake in the file.
 _ALLOWED = {
@@ -45,15 +49,16 @@ def detect_format(name: str, first_line: str) -> str:
     return "ndjson" if first_line.lstrip().startswith("{") else "csv"
 
 
-def read_rows(lines: Iterable[str], fmt: str) -> Iterator[CommandRow]:
-    """The rows of `lines` (a text file, opened with newline=''), in order."""
+def read_rows(lines: Iterable[str], fmt: str, source: str = "-") -> Iterator[CommandRow]:
+    """The rows of `lines` (a text file, opened with newline=''), in order; `source` names
+    the file (`-`: standard input) in a hint."""
     latest = latest_write_date()
     if fmt == "ndjson":
         return _ndjson_rows(lines, latest)
-    return _csv_rows(lines, latest)
+    return _csv_rows(lines, latest, source)
 
 
-def _csv_rows(lines: Iterable[str], latest: date) -> Iterator[CommandRow]:
+def _csv_rows(lines: Iterable[str], latest: date, source: str = "-") -> Iterator[CommandRow]:
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
@@ -62,14 +67,16 @@ def _csv_rows(lines: Iterable[str], latest: date) -> Iterator[CommandRow]:
     if header is None:
         return
     names = [name.strip().lower() for name in header]
+    bank_file = _BANK_FILE.format("FILE" if source == "-" else shlex.quote(source))
     unknown = [name for name in names if name not in COLUMNS]
     if unknown:
         raise InvalidValue(
             f"line 1: unknown column {unknown[0]!r}; the columns are {', '.join(COLUMNS)}"
+            f"{bank_file}"
         )
     missing = [name for name in REQUIRED if name not in names]
     if missing:
-        raise InvalidValue(f"line 1: the header has no {missing[0]!r} column")
+        raise InvalidValue(f"line 1: the header has no {missing[0]!r} column{bank_file}")
     if len(set(names)) != len(names):
         raise InvalidValue("line 1: a column is named twice")
     width = len(names)

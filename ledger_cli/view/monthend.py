@@ -75,8 +75,8 @@ def statement(output: Output, result: Statement, *, as_json: bool) -> None:
         row = item.row
         record: dict[str, Any] = {
             "line": row.line,
-            "date": row.date.isoformat(),
-            "amount": format_amount(row.amount, cur),
+            "date": row.date.isoformat() if row.date is not None else None,
+            "amount": format_amount(row.amount, cur) if row.amount is not None else None,
             "description": row.description,
             "number": row.number,
             "decision": item.decision,
@@ -107,11 +107,15 @@ def statement(output: Output, result: Statement, *, as_json: bool) -> None:
         return
     for record in records:
         target = f" {record['ref']} (seq {record['seq']})" if record["seq"] else ""
-        number = f" no. {record['number']}" if record["number"] is not None else ""
+        shown = [str(record[key]) for key in ("date", "amount") if record[key] is not None]
+        if record["number"] is not None:
+            shown.append(f"no. {record['number']}")
+        if record["description"] or record["date"] is not None:
+            shown.append(repr(record["description"]))
         output.line(
             clean(
-                f"line {record['line']}: {record['date']} {record['amount']}{number} "
-                f"{record['description']!r}: {record['decision']}{target}"
+                f"line {record['line']}: {' '.join(shown)}{': ' if shown else ''}"
+                f"{record['decision']}{target}"
                 + (f": {record['reason']}" if record["reason"] else "")
             )
         )
@@ -122,6 +126,26 @@ def statement(output: Output, result: Statement, *, as_json: bool) -> None:
 
 
 _DECISIONS = ("matched", "added", "duplicate", "unmatched", "denied")
+_NAMED_DENIALS = 3  # the denied rows the one-line message names with their reasons
+
+
+def statement_denials(result: Statement) -> str | None:
+    """The one line that says which rows were denied (None: none was), and what became of the
+    others: recorded, or not, in a dry run."""
+    denied = [item for item in result.rows if item.decision == "denied"]
+    if not denied:
+        return None
+    named = "; ".join(f"line {item.row.line}: {item.reason}" for item in denied[:_NAMED_DENIALS])
+    if len(denied) > _NAMED_DENIALS:
+        named += f"; and {len(denied) - _NAMED_DENIALS} more, each listed above"
+    rows = len(result.rows)
+    if result.dry_run:
+        rest = "dry run, nothing was written"
+    elif result.cleared is not None:
+        rest = f"the rest was recorded (cleared as {result.cleared.ref})"
+    else:
+        rest = "nothing was recorded"
+    return f"{len(denied)} of {rows} row{'s' if rows != 1 else ''} denied ({named}); {rest}"
 
 
 def statement_mismatch(

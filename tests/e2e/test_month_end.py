@@ -783,11 +783,19 @@ def test_bank_csv_variants(run_ledger: LedgerProcess, tmp_path: Path) -> None:
     assert "amount" in refused("noamount.csv", ["Date,Description", "2026-03-05,COFFEE"])
     assert "Nope" in refused("nope.csv", ["Date,Description,Amount", "2026-03-05,X,-1.00"],
                              "--date-column", "Nope")
-    line = refused("baddate.csv", ["Date,Description,Amount", "2026-03-05,COFFEE,-4.50",
-                                   "2026-02-30,IMPOSSIBLE,-1.00"])
+    # a row that cannot be read is denied, named by its line; the others are recorded (here:
+    # a dry run), and the exit status is 1
+    def row_denied(name: str, lines: list[str], *options: str) -> str:
+        path = write_csv(tmp_path / name, *lines)
+        result = run_ledger("statement", str(path), "-a", "checking", "--dry-run", *options)
+        assert "denied" in result.stdout, result.stdout
+        return one_line(result)
+
+    line = row_denied("baddate.csv", ["Date,Description,Amount", "2026-03-05,COFFEE,-4.50",
+                                      "2026-02-30,IMPOSSIBLE,-1.00"])
     assert "line 3" in line and "2026-02-30" in line, line
-    line = refused("european.csv", european[:2], "--date-column", "Buchungstag",
-                   "--amount-column", "Betrag")
+    line = row_denied("european.csv", european[:2], "--date-column", "Buchungstag",
+                      "--amount-column", "Betrag")
     assert "line 2" in line and "05.03.2026" in line, line
     assert audit(run_ledger) == untouched  # dry runs and refusals wrote nothing
 
