@@ -1,6 +1,6 @@
 """Answers folded from rows of the log itself: the accounts, the register, the cleared
-statuses. (Queries read these from the read models when they can, and fold the log when the
-read models do not describe the moment asked about.)
+statuses, which void cancels an entry. (Queries read these from the read models when they
+can, and fold the log when the read models do not describe the moment asked about.)
 
 Each takes rows from the store and derives an answer; none writes anything. They work on raw
 rows and tolerate a damaged log (an unknown currency falls back to the default), since `audit`
@@ -66,6 +66,24 @@ def register(
                 yield RegisterLine(row, parse_details(row.details), running)
 
     return lines() if limit is None else iter(deque(lines(), maxlen=limit))
+
+
+def voided_by(rows: Iterable[Row]) -> dict[str, str]:
+    """ref -> the void that cancels it, from one account's TransactionVoided and VoidReversed
+    rows in seq order: the latest void of a ref (details `voids`), unless a VoidReversed
+    that restores it (details `restores`) came after; voided again later, by the new void."""
+    found: dict[str, str] = {}
+    for row in rows:
+        details = parse_details(row.details)
+        if row.type == EventType.TRANSACTION_VOIDED:
+            target = details.get("voids")
+            if isinstance(target, str):
+                found[target] = row.ref
+        elif row.type == EventType.VOID_REVERSED:
+            target = details.get("restores")
+            if isinstance(target, str):
+                found.pop(target, None)
+    return found
 
 
 def statuses(rows: Iterable[Row]) -> dict[str, str]:

@@ -9,7 +9,9 @@ the same (tests/app/test_read_models.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+from collections import deque
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,15 +20,19 @@ from typing import TYPE_CHECKING
 from ledger_cli.app import projections
 from ledger_cli.app.results import AccountInfo, Balance, Difference, RegisterLine
 from ledger_cli.domain.accounts import check_account_name, unknown_account
-from ledger_cli.domain.dates import format_recorded
-from ledger_cli.domain.events import ACCOUNT_TYPES, MONEY_TYPES, STATUS_TYPES
+from ledger_cli.domain.dates import format_recorded, now_utc
+from ledger_cli.domain.events import ACCOUNT_TYPES, MONEY_TYPES, STATUS_TYPES, EventType
 from ledger_cli.domain.money import stored_currency
-from ledger_cli.errors import Denied
+from ledger_cli.errors import Denied, InvalidValue
 from ledger_cli.store.backends import open_store
 from ledger_cli.store.base import Order, Progress, Row, RowFilter, Store
 
 if TYPE_CHECKING:
     from ledger_cli.app.verify import Reconciliation
+
+# The events that void an entry and that reverse a void (a tuple of a fixed order, as the
+# store writes it into SQL; see events.py).
+VOID_TYPES = (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
 
 
 @contextmanager
@@ -69,6 +75,22 @@ class Queries:
     def head(self) -> tuple[int, str]:
         return self._head.seq, self._head.hash
 
+    def knowledge(self, known_at: datetime | None) -> str | None:
+        """The knowledge time a report answers from, in the stored form that `--known-at`
+        takes back (every JSON report carries it as `known_at`), so that the same query given
+        it as `--known-at` reproduces the report exactly, whatever was recorded since.
+
+        Without `known_at`: the head's recorded time (None for an empty log: nothing is
+        known). A `known_at` before the head: that instant. One at or after the head (`now`,
+        `today`, a day in the future): the head's recorded time, since nothing was recorded
+        after it, while the instant given would take in what is recorded later; on an
+        empty log, this instant (whatever is recorded later is recorded after it)."""
+        head = self._head.recorded_at
+        if known_at is None:
+            return head or None
+        given = format_recorded(known_at)
+        return min(given, head or format_recorded(now_utc()))
+
     @property
     def uses_read_models(self) -> bool:
         """Whether the read models answer: they describe exactly this log."""
@@ -108,7 +130,11 @@ class Queries:
 
     def _balance(self, info: AccountInfo, as_of: date | None, known_at: datetime | None) -> Balance:
         known = format_recorded(known_at) if known_at else None
-        return Balance(info.name, info.currency, self._sum(info.name, as_of, known), as_of, known)
+        total = self._sum(info.name, as_of, known)
+        return Balance(
+            info.name, info.currency, total, as_of, self.knowledge(known_at),
+            known_given=known_at is not None,
+        )
 
     def _sum(self, name: str, as_of: date | None, known: str | None) -> int:
         """The balance of `name` as of `as_of` (None: every entry), as known at `known`.
@@ -161,7 +187,96 @@ class Queries:
         the rows before it are summed, not read."""
         self.account(name, known_at)
         known = format_recorded(known_at) if known_at else None
-        return self._marked(name, known, self._register(name, since, as_of, known, limit))
+        lines = self._marked(name, known, self._register(name, since, as_of, known, limit))
+        return self._voided(name, known, lines, few=limit is not None)
+
+    def history_all(
+        self,
+        *,
+        since: date | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[RegisterLine]:
+        """The registers of every account known at `known_at`, as one: every line in
+        effective order (date, then seq), each with its own account's running balance.
+        `limit` keeps the last lines of them all (each among its account's last)."""
+        registers = [
+            self.history(name, since=since, as_of=as_of, known_at=known_at, limit=limit)
+            for name in sorted(self._accounts_known(known_at))
+        ]
+        merged = heapq.merge(*registers, key=lambda line: (line.row.date, line.row.seq))
+        return merged if limit is None else iter(deque(merged, maxlen=limit))
+
+    def first_entry(self, name: str, known_at: datetime | None = None) -> str | None:
+        """The effective date of the first money-moving entry of `name` as known at
+        `known_at`, None when there is none."""
+        known = format_recorded(known_at) if known_at else None
+        where = (
+            RowFilter(account=name, seqs=(1, self._cut(known)), types=MONEY_TYPES)
+            if self._fast
+            else RowFilter(account=name, known_at=known, types=MONEY_TYPES)
+        )
+        first = next(self._store.rows(where, order=Order.REGISTER, limit=1), None)
+        return first.date if first else None
+
+    def _voided(
+        self, name: str, known: str | None, lines: Iterable[RegisterLine], *, few: bool
+    ) -> Iterator[RegisterLine]:
+        """Each line with the void that cancels its entry as known at `known`, and each void
+        or reversal with the payee of the entry it concerns when it has none of its own
+        (details `payee`, else that of the entry its `voids` or `restores` names).
+
+        The void of an entry is read from the read models, line by line, for `few` lines
+        known now; otherwise it is folded from the account's voids and void reversals
+        recorded by then (projections.voided_by), and since a void is always recorded after
+        what it voids, for `few` lines only from the first of them on."""
+        store = self._store
+        if few:
+            lines = list(lines)
+        now = self._fast and self._cut(known) == self._head.seq
+        if few and now:
+
+            def void_of(ref: str) -> str | None:
+                found = store.find_transaction(ref)
+                return found.voided_by if found is not None else None
+        else:
+            first = min((line.row.seq for line in lines), default=self._head.seq) if few else 1
+            # As _register reads: by seq from the read models, by recorded time from the log.
+            last = self._cut(known) if self._fast else self._head.seq
+            voided: dict[str, str] = {}
+            if first < last:
+                where = RowFilter(
+                    account=name,
+                    known_at=None if self._fast else known,
+                    seqs=(first + 1, last) if few else (1, last),
+                    types=VOID_TYPES,
+                )
+                voided = projections.voided_by(store.rows(where))
+
+            def void_of(ref: str) -> str | None:
+                return voided.get(ref)
+        payees: dict[str, str | None] = {}
+        for line in lines:
+            found = void_of(line.row.ref)
+            if found is not None:
+                line = line._replace(voided_by=found)
+            if line.row.type in VOID_TYPES and not line.details.get("payee"):
+                target = line.details.get("voids") or line.details.get("restores")
+                if isinstance(target, str):
+                    if target not in payees:
+                        payees[target] = self._payee_of(target, name)
+                    if payees[target]:
+                        line = line._replace(payee=payees[target])
+            yield line
+
+    def _payee_of(self, ref: str, name: str) -> str | None:
+        """The payee of transaction `ref`'s entry in account `name`, if it has one."""
+        where = RowFilter(account=name, ref=ref, types=MONEY_TYPES)
+        for row in self._store.rows(where, limit=1):
+            payee = projections.parse_details(row.details).get("payee")
+            return payee if isinstance(payee, str) else None
+        return None
 
     def _marked(
         self, name: str, known: str | None, lines: Iterator[RegisterLine]
@@ -202,7 +317,10 @@ class Queries:
             RowFilter(account=name, as_of=as_of, known_at=known, types=MONEY_TYPES)
         )
         total = sum(row.amount for row in rows if statuses.get(row.ref))
-        return Balance(info.name, info.currency, total, as_of, known, cleared=True)
+        return Balance(
+            info.name, info.currency, total, as_of, self.knowledge(known_at), cleared=True,
+            known_given=known_at is not None,
+        )
 
     def cleared_balances(
         self, as_of: date | None = None, known_at: datetime | None = None
@@ -240,27 +358,38 @@ class Queries:
         return projections.register(store.rows(where, order=Order.REGISTER), opening=opening)
 
     def diff(
-        self, name: str, as_of: date | None, known_at: datetime, to_known_at: datetime
+        self, name: str, as_of: date | None, known_at: datetime, to_known_at: datetime | None
     ) -> Difference:
-        """Why the balance of `name` as of `as_of` differs between two knowledge times: both
-        balances, and the money-moving events recorded in between that are effective by then."""
+        """Why the balance of `name` as of `as_of` differs between two knowledge times
+        (`to_known_at` None: everything recorded): both balances, and the money-moving
+        events recorded in between that are effective by then. Both times are compared and
+        reported as `knowledge` resolves them; the later must not be before the earlier."""
+        earlier, later = self._diff_times(known_at, to_known_at)
         info = self.account(name, to_known_at)
-        before = self._sum(name, as_of, format_recorded(known_at))
-        after = self._sum(name, as_of, format_recorded(to_known_at))
+        before = self._sum(name, as_of, earlier)
+        after = self._sum(name, as_of, later)
         rows = self._store.rows(
             RowFilter(
-                account=name,
-                as_of=as_of,
-                known_at=format_recorded(to_known_at),
-                unknown_at=format_recorded(known_at),
-                types=MONEY_TYPES,
+                account=name, as_of=as_of, known_at=later, unknown_at=earlier, types=MONEY_TYPES
             )
         )
-        return Difference(info, as_of, known_at, to_known_at, before, after, list(rows))
+        return Difference(info, as_of, earlier, later, before, after, list(rows))
+
+    def _diff_times(self, known_at: datetime, to_known_at: datetime | None) -> tuple[str, str]:
+        """The two knowledge times of a diff, resolved (`knowledge`). Refused when the later
+        given is before the earlier, once both are resolved: two times after the head know
+        the same. (Without `to_known_at` the later is the head's time, never before.)"""
+        now = format_recorded(now_utc())
+        earlier = self.knowledge(known_at) or now  # only an empty log knows nothing
+        later = self.knowledge(to_known_at) or max(now, earlier)
+        if later < earlier:
+            raise InvalidValue(f"--to-known-at {later} is before --known-at {earlier}")
+        return earlier, later
 
     def diffs(
-        self, as_of: date | None, known_at: datetime, to_known_at: datetime
+        self, as_of: date | None, known_at: datetime, to_known_at: datetime | None
     ) -> list[Difference]:
+        self._diff_times(known_at, to_known_at)
         known = self._accounts_known(to_known_at)
         return [self.diff(name, as_of, known_at, to_known_at) for name in sorted(known)]
 

@@ -11,7 +11,7 @@ for the classes it loads, so a module holds the records its readers need togethe
 # No postponed annotations: typing.NamedTuple would compile each string annotation into a
 # ForwardRef, doubling what defining a record costs at every start-up (see store/base.py).
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, NamedTuple
 
 from ledger_cli.domain.money import Currency
@@ -30,8 +30,9 @@ class Balance(NamedTuple):
     currency: Currency
     balance: int
     as_of: date | None
-    known_at: str | None
+    known_at: str | None  # the knowledge time it answers from (Queries.knowledge)
     cleared: bool = False  # only the entries the bank has (cleared or reconciled)
+    known_given: bool = False  # --known-at was given (the text then says known at when)
 
 
 class RegisterLine(NamedTuple):
@@ -41,6 +42,10 @@ class RegisterLine(NamedTuple):
     details: dict[str, Any]
     balance: int
     status: str = ""  # "" | "c" cleared | "R" reconciled with a statement
+    voided_by: str | None = None  # the void that cancels this entry, as known then
+    # A void's (or a void reversal's) payee when its own details have none: the payee of the
+    # entry it concerns, so that a register filtered by payee sums to the right amount.
+    payee: str | None = None
 
 
 class Difference(NamedTuple):
@@ -49,8 +54,8 @@ class Difference(NamedTuple):
 
     account: AccountInfo
     as_of: date | None
-    known_at: datetime
-    to_known_at: datetime
+    known_at: str  # both knowledge times as reported (Queries.knowledge)
+    to_known_at: str
     before: int
     after: int
     rows: list[Row]

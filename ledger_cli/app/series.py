@@ -2,9 +2,13 @@
 period.
 
 Each period's balance is the balance as of its last day, exactly what `balance --as-of` gives
-for that day; deposits are the money that came in during the period (credits: deposits,
-transfers in, interest, voids of debits) and withdrawals the money that went out (debits), so
-that each balance is the one before plus deposits minus withdrawals.
+for that day; deposits are the money that came in during the period (deposits, transfers in,
+interest) and withdrawals the money that went out (checks, withdrawals, transfers out, fees),
+so that each balance is the one before plus deposits minus withdrawals. A void nets out the
+entry it voids in that entry's direction (the void of a check lowers the money out; of a
+deposit, the money in), so a voided entry counts in neither, and a period holding only a later
+void of an earlier entry can show negative money out (or in); the reversal of a void restores
+the entry, in its direction.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import NamedTuple
 
 from ledger_cli.app.queries import Queries
 from ledger_cli.app.results import AccountInfo
+from ledger_cli.domain.events import EventType
 from ledger_cli.domain.periods import count, label, periods
 from ledger_cli.errors import InvalidValue
 
@@ -37,6 +42,18 @@ class Series(NamedTuple):
     account: AccountInfo
     by: str
     periods: list[Period]
+    known_at: str | None = None  # the knowledge time it answers from (Queries.knowledge)
+
+
+def flows(kind: str, amount: int) -> tuple[int, int]:
+    """(money in, money out) of one register row of type `kind`, in minor units. A
+    TransactionVoided counts against the direction of the entry it voids, whose sign is the
+    opposite of its own: the void of a check (+) lowers the money out, the void of a deposit
+    (-) the money in. Every other row, a VoidReversed included (it restores the entry, with
+    the entry's sign), counts in the direction of its sign."""
+    if kind == EventType.TRANSACTION_VOIDED:
+        return (amount, 0) if amount < 0 else (0, -amount)
+    return (amount, 0) if amount > 0 else (0, -amount)
 
 
 def series(
@@ -48,19 +65,25 @@ def series(
     known_at: datetime | None,
     by: str | None,
 ) -> Series:
-    """The balance, deposits and withdrawals of `name` per period, from `since` (default: the
-    day the account was opened) to `as_of` (default: its last entry, post-dated ones
-    included), as known at `known_at`. Periods are days, weeks or months (`by`; None: days
-    up to 62 days, weeks up to 366, months beyond)."""
+    """The balance, deposits and withdrawals of `name` per period, from `since` to `as_of`,
+    as known at `known_at`. Without `since`, from the account's first entry (entries may be
+    dated before the day it was opened), else that day; when that is after `as_of`, the
+    chart is the one day `as_of`. Without `as_of`, to its last entry (post-dated ones
+    included), or `since` when that is later. Periods are days, weeks or months (`by`;
+    None: days up to 62 days, weeks up to 366, months beyond)."""
     info = q.account(name, known_at)
-    first = since or date.fromisoformat(info.opened_on)
+    if since is not None and as_of is not None and since > as_of:
+        raise InvalidValue(f"--since {since.isoformat()} is after --as-of {as_of.isoformat()}")
+    first = since
+    if first is None:
+        oldest = q.first_entry(name, known_at)
+        first = date.fromisoformat(oldest if oldest is not None else info.opened_on)
     if as_of is not None:
         last = as_of
+        first = min(first, as_of)
     else:
         newest = list(q.history(name, known_at=known_at, limit=1))
         last = max(date.fromisoformat(newest[0].row.date) if newest else first, first)
-    if last < first:
-        raise InvalidValue(f"--since {first.isoformat()} is after the end {last.isoformat()}")
     if by is None:
         days = (last - first).days + 1
         by = "day" if days <= 62 else "week" if days <= 366 else "month"
@@ -77,12 +100,12 @@ def series(
     found: list[Period] = []
     for start, end in periods(first, last, by):
         deposits = withdrawals = 0
-        while line is not None and date.fromisoformat(line.row.date) <= end:
-            if line.row.amount > 0:
-                deposits += line.row.amount
-            else:
-                withdrawals -= line.row.amount
+        last_day = end.isoformat()
+        while line is not None and line.row.date <= last_day:
+            money_in, money_out = flows(line.row.type, line.row.amount)
+            deposits += money_in
+            withdrawals += money_out
             line = next(lines, None)
         balance += deposits - withdrawals
         found.append(Period(label(start, by), start, end, balance, deposits, withdrawals))
-    return Series(info, by, found)
+    return Series(info, by, found, q.knowledge(known_at))

@@ -35,7 +35,8 @@ def audit(
     fmt = output_format(as_json, as_csv)
     day, known = when(as_of, known_at)
     with read(ctx) as q:
-        listing(Output(), q.audit(as_of=day, known_at=known), q.accounts, fmt=fmt)
+        rows = q.audit(as_of=day, known_at=known)
+        listing(Output(), rows, q.accounts, fmt=fmt, known_at=q.knowledge(known))
         check = q.reconcile()
     fail_if_broken(check)
 
@@ -99,7 +100,8 @@ def reconcile(
         events = q.head()[0]
         with progress_bar("verifying", events if events >= 200_000 else None) as advance:
             result = q.reconcile(expected, advance)
-    reconciliation(Output(), result, as_json=as_json)
+        known = q.knowledge(None)
+    reconciliation(Output(), result, as_json=as_json, known_at=known)
     fail_if_broken(result)
 
 
@@ -117,7 +119,8 @@ def digest(ctx: typer.Context, as_json: AsJson = False) -> None:
 
     with read(ctx) as q:
         seq, hash_ = q.head()
-    print_digest(Output(), seq, hash_, as_json=as_json)
+        known = q.knowledge(None)
+    print_digest(Output(), seq, hash_, as_json=as_json, known_at=known)
 
 
 @commands.command()

@@ -1,5 +1,6 @@
 """The queries of the register: balance, history and diff. Each parses its options, asks one
-snapshot of the log and prints the answer; none writes."""
+snapshot of the log and prints the answer; none writes. Options that cannot be combined are
+refused (exit 1), never ignored: `-a` with `--all`, `--json` with `--csv`."""
 
 from typing import Annotated
 
@@ -22,12 +23,23 @@ from ledger_cli.errors import InvalidValue
 
 commands = typer.Typer()
 
+EVERY_ACCOUNT = Annotated[bool, typer.Option("--all", help="Every account.")]
+
+
+def check_account_or_all(ctx: typer.Context, all_: bool) -> None:
+    """`-a NAME` and `--all` ask two different things: refused together, even when NAME is
+    the default account spelled out."""
+    source = ctx.get_parameter_source("account")
+    # By name: typer carries its own copy of click, whose ParameterSource is another enum.
+    if all_ and source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+        raise InvalidValue("-a/--account and --all cannot be used together")
+
 
 @commands.command()
 def balance(
     ctx: typer.Context,
     account: Account = DEFAULT_ACCOUNT,
-    all_: Annotated[bool, typer.Option("--all", help="Every account.")] = False,
+    all_: EVERY_ACCOUNT = False,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     cleared: Annotated[
@@ -36,7 +48,10 @@ def balance(
     ] = False,
     as_json: AsJson = False,
 ) -> None:
-    """The balance of an account, as of any day, as known at any time.
+    """The balance of an account, as of any day, as known at any time. --json gives
+    {"account", "currency", "balance", "as_of", "known_at"} (a list with --all), where
+    known_at is the knowledge time it answered from: passed back as --known-at, it
+    reproduces the answer.
 
     \b
     Examples:
@@ -47,6 +62,7 @@ def balance(
     from ledger_cli.view.output import Output
     from ledger_cli.view.reports import balances
 
+    check_account_or_all(ctx, all_)
     day, known = when(as_of, known_at)
     with read(ctx) as q:
         if cleared:
@@ -62,6 +78,9 @@ def balance(
 def history(
     ctx: typer.Context,
     account: Account = DEFAULT_ACCOUNT,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every account, in one register (with an account column).")
+    ] = False,
     since: Annotated[
         str | None, typer.Option("--since", help="Show entries effective on or after this day.")
     ] = None,
@@ -73,23 +92,34 @@ def history(
     as_json: AsJson = False,
     as_csv: AsCsv = False,
 ) -> None:
-    """The register: entries in effective order with a running balance.
+    """The register: entries in effective order with a running balance. A voided entry names
+    the void that cancels it (as known at --known-at); a void shows the payee of what it
+    voids. With --all, every account's entries in one register, each with its own
+    account's running balance.
 
     \b
     Examples:
       ledger history
       ledger history --since 2026-03-01 --as-of 2026-03-31 --csv
+      ledger history --all --limit 20
     """
     from ledger_cli.view.output import Output
+    from ledger_cli.view.register import Asked
     from ledger_cli.view.register import history as listing
 
+    check_account_or_all(ctx, all_)
     fmt = output_format(as_json, as_csv)
     start = parse_date(since, "--since") if since is not None else None
     day, known = when(as_of, known_at)
     rows = whole_number(limit, "--limit")
     with read(ctx) as q:
-        lines = q.history(account, since=start, as_of=day, known_at=known, limit=rows)
-        listing(Output(), lines, q.account(account), fmt=fmt)
+        asked = Asked(start, day, q.knowledge(known), known is not None)
+        if all_:
+            lines = q.history_all(since=start, as_of=day, known_at=known, limit=rows)
+            listing(Output(), lines, None, fmt=fmt, asked=asked, accounts=q.accounts)
+        else:
+            lines = q.history(account, since=start, as_of=day, known_at=known, limit=rows)
+            listing(Output(), lines, q.account(account), fmt=fmt, asked=asked)
 
 
 @commands.command()
@@ -105,18 +135,22 @@ def diff(
         ),
     ],
     account: Account = DEFAULT_ACCOUNT,
-    all_: Annotated[bool, typer.Option("--all", help="Every account.")] = False,
+    all_: EVERY_ACCOUNT = False,
     as_of: AsOf = None,
     to_known_at: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--to-known-at", help="The later knowledge time (default: now).", metavar="WHEN"
+            "--to-known-at",
+            help="The later knowledge time (default: now, everything recorded).",
+            metavar="WHEN",
         ),
-    ] = "now",
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Why a balance changed since it was reported: the balance as of a day, as known at two
-    times, and the events recorded in between that explain the difference.
+    times, and the events recorded in between that explain the difference. A time after
+    the last event recorded knows what it knows: the two are compared, and reported, as
+    the recorded time of that event.
 
     \b
     Example:
@@ -125,11 +159,10 @@ def diff(
     from ledger_cli.view.output import Output
     from ledger_cli.view.reports import diffs
 
+    check_account_or_all(ctx, all_)
     day, earlier = when(as_of, known_at)
-    later = parse_known_at(to_known_at, "--to-known-at")
+    later = parse_known_at(to_known_at, "--to-known-at") if to_known_at is not None else None
     assert earlier is not None
-    if later < earlier:
-        raise InvalidValue("--to-known-at must not be before --known-at")
     with read(ctx) as q:
         if all_:
             items = q.diffs(day, earlier, later)

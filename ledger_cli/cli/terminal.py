@@ -103,7 +103,8 @@ def chart(
         str | None,
         typer.Option(
             "--since",
-            help="First day shown (default: the day the account opened).",
+            help="First day shown (default: the account's first entry, else the day it "
+            "opened).",
             metavar="DAY",
         ),
     ] = None,
@@ -121,8 +122,9 @@ def chart(
     as_json: AsJson = False,
 ) -> None:
     """The balance over time, and the deposits and withdrawals of each period, drawn in the
-    terminal. Each period's balance is `balance --as-of` its last day; --json gives the
-    series [{"period", "start", "end", "balance", "deposits", "withdrawals"}].
+    terminal. Each period's balance is `balance --as-of` its last day; a void nets out the
+    entry it voids (a voided check is no money in). --json gives the series [{"period",
+    "start", "end", "balance", "deposits", "withdrawals", "known_at"}].
 
     \b
     Examples:

@@ -1,5 +1,7 @@
 """The event log (`audit`) as it is printed: every stored field of every event, as JSON, CSV or
-one block of text per event, whole however narrow the terminal. It streams."""
+one block of text per event, whole however narrow the terminal. It streams. JSON rows also
+carry the knowledge time the listing answers from (`known_at`, Queries.knowledge), which is
+no field of the event: `--known-at` takes it back to reproduce the listing."""
 
 from __future__ import annotations
 
@@ -64,11 +66,16 @@ def audit_record(row: Row, accounts: Mapping[str, AccountInfo]) -> dict[str, Any
 
 
 def audit(
-    output: Output, rows: Iterator[Row], accounts: Mapping[str, AccountInfo], *, fmt: str
+    output: Output,
+    rows: Iterator[Row],
+    accounts: Mapping[str, AccountInfo],
+    *,
+    fmt: str,
+    known_at: str | None = None,
 ) -> None:
     records = (audit_record(row, accounts) for row in rows)
     if fmt == "json":
-        output.json_lines(records)
+        output.json_lines({**record, "known_at": known_at} for record in records)
         return
     if fmt == "csv":
         output.csv(AUDIT_COLUMNS, records)

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 def series_json(data: Series) -> list[dict[str, Any]]:
-    """`chart --json`: [{"period", "start", "end", "balance", "deposits", "withdrawals"}]."""
+    """`chart --json`: [{"period", "start", "end", "balance", "deposits", "withdrawals",
+    "known_at"}], `known_at` being the knowledge time the chart answers from."""
     cur = data.account.currency
     return [
         {
@@ -28,6 +29,7 @@ def series_json(data: Series) -> list[dict[str, Any]]:
             "balance": format_amount(p.balance, cur),
             "deposits": format_amount(p.deposits, cur),
             "withdrawals": format_amount(p.withdrawals, cur),
+            "known_at": data.known_at,
         }
         for p in data.periods
     ]
@@ -100,8 +102,9 @@ def picture(data: Series, *, width: int, height: int, color: bool) -> str:
         plt.theme("clear")
     ins = [p.deposits for p in data.periods]
     outs = [-p.withdrawals for p in data.periods]
-    plt.multiple_bar(xs, [ins, outs], labels=["deposits", "withdrawals"],
-                     color=["green", "red"])
+    # No legend: plotext draws it inside the plot, over the first bars; the title says
+    # which way is which.
+    plt.multiple_bar(xs, [ins, outs], color=["green", "red"])
     plt.title("deposits (up) and withdrawals (down)")
     _axes(plt, _ticks(min(outs), max(ins), cur, zero=True), labels, width)
     parts.append(plt.build())

@@ -3,7 +3,10 @@ text when piped). The one place that writes to the user's streams.
 
 Text a user typed is never read as rich markup: every cell is a rich `Text`, and control
 characters are shown escaped so that they cannot drive the terminal. rich is imported only
-when a table is drawn on a terminal.
+when a table is drawn on a terminal, or when a plain-text cell holds text other than ASCII:
+columns are measured in the cells a terminal displays (rich's wcwidth rules: a combining
+accent or a zero-width character takes none, a wide East Asian character two), not in code
+points, so that `Cafe` + U+0301 does not shift the rest of its row.
 """
 
 from __future__ import annotations
@@ -90,14 +93,14 @@ class Output:
         if title:
             self.line(title)
         first = list(itertools.islice(cleaned, _WIDTH_SAMPLE))
-        widths = [len(h) for h in headers]
+        widths = [cell_width(h) for h in headers]
         for row in first:
-            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+            widths = [max(w, cell_width(cell)) for w, cell in zip(widths, row, strict=True)]
         for row in itertools.chain([list(headers)], first, cleaned):
-            padded = [
-                cell.rjust(width) if i in right else cell.ljust(width)
-                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-            ]
+            padded = []
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True)):
+                pad = " " * (width - cell_width(cell))
+                padded.append(pad + cell if i in right else cell + pad)
             self.line("  ".join(padded).rstrip())
 
     def _rich_table(
@@ -118,7 +121,7 @@ class Output:
             if i in wrap:
                 table.add_column(Text(header), justify=justify, overflow="fold")
             else:
-                widest = max([len(header), *(len(row[i]) for row in cells)])
+                widest = max([cell_width(header), *(cell_width(row[i]) for row in cells)])
                 table.add_column(Text(header), justify=justify, no_wrap=True, min_width=widest)
         for row in cells:
             table.add_row(*(Text(cell) for cell in row))
@@ -126,12 +129,23 @@ class Output:
         # Wider than the terminal rather than cut: the terminal wraps the line, but amounts,
         # dates and hashes stay whole. Free-text columns get at least 8 characters.
         needed = 1 + sum(
-            3 + (8 if i in wrap else max(len(header), *(len(row[i]) for row in cells)))
+            3
+            + (8 if i in wrap else max(cell_width(header), *(cell_width(r[i]) for r in cells)))
             for i, header in enumerate(headers)
         )
         if needed > console.width:
             console = Console(file=self.out, highlight=False, width=needed)
         console.print(table)
+
+
+def cell_width(text: str) -> int:
+    """The cells `text` takes on a terminal (rich's measure, loaded only for text that is not
+    ASCII, whose width is its length)."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return int(cell_len(text))
 
 
 def printable(text: str) -> str:

@@ -1,11 +1,18 @@
 """The register (`history`) as it is printed: one record per line, built once, then written as
-JSON, CSV or a table. It streams: rows are written as they are read."""
+JSON, CSV or a table. It streams: rows are written as they are read.
+
+A voided entry says which void cancels it (`voided_by`; "voided by T11" in the text's memo
+column), a void and a void reversal show the payee of the entry they concern, and a
+replacement recorded by `amend` names what it amends (`amends`; JSON and CSV also give a
+void's `amended_by`). JSON rows also carry the knowledge time the register answers from
+(`known_at`, see Queries.knowledge)."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import Currency, format_amount
@@ -21,6 +28,7 @@ LABELS = {
     EventType.TRANSFER_SENT: "transfer out",
     EventType.TRANSFER_RECEIVED: "transfer in",
     EventType.TRANSACTION_VOIDED: "void",
+    EventType.VOID_REVERSED: "unvoid",
     EventType.FEE_CHARGED: "fee",
     EventType.INTEREST_PAID: "interest",
 }
@@ -41,11 +49,32 @@ HISTORY_COLUMNS = [
     "reason",
     "counterparty",
     "cleared",
+    "voided_by",
+    "amends",
+    "amended_by",
+    "unvoids",
+    "restores",
 ]
+# `history --all --csv`: the columns of `export --format csv`.
+EVERY_ACCOUNT_COLUMNS = ["account", "currency", *HISTORY_COLUMNS]
+
+
+class Asked(NamedTuple):
+    """What a `history` asked for, for the line that says when nothing matched, and the
+    knowledge time its JSON rows report."""
+
+    since: date | None = None
+    as_of: date | None = None
+    known_at: str | None = None  # Queries.knowledge
+    known_given: bool = False  # --known-at was given: the empty answer says as known when
+
+
+NOTHING_ASKED = Asked()
 
 
 def history_record(line: RegisterLine, cur: Currency) -> dict[str, Any]:
-    """One line of the register as `history --json` and `--csv` give it."""
+    """One line of the register as `history --csv` gives it (and `--json`, with account,
+    currency and known_at)."""
     row, details = line.row, line.details
     return {
         "seq": row.seq,
@@ -53,7 +82,7 @@ def history_record(line: RegisterLine, cur: Currency) -> dict[str, Any]:
         "date": row.date,
         "recorded_at": row.recorded_at,
         "type": row.type,
-        "payee": details.get("payee"),
+        "payee": details.get("payee") or line.payee,
         "memo": details.get("memo"),
         "number": details.get("number"),
         "amount": format_amount(row.amount, cur),
@@ -62,31 +91,93 @@ def history_record(line: RegisterLine, cur: Currency) -> dict[str, Any]:
         "reason": details.get("reason"),
         "counterparty": details.get("to") or details.get("from"),
         "cleared": line.status,
+        "voided_by": line.voided_by,
+        "amends": details.get("amends"),
+        "amended_by": details.get("amended_by"),
+        "unvoids": details.get("unvoids"),
+        "restores": details.get("restores"),
     }
 
 
 def history(
-    output: Output, lines: Iterator[RegisterLine], account: AccountInfo, *, fmt: str
+    output: Output,
+    lines: Iterator[RegisterLine],
+    account: AccountInfo | None,
+    *,
+    fmt: str,
+    asked: Asked = NOTHING_ASKED,
+    accounts: Mapping[str, AccountInfo] | None = None,
 ) -> None:
-    cur = account.currency
+    """The register of `account`, or with `account` None the register of every account
+    (`accounts`: each line's account and its currency)."""
+    every = accounts or {}
+
+    def currency_of(line: RegisterLine) -> Currency:
+        return account.currency if account is not None else every[line.row.account].currency
+
     if fmt in ("json", "csv"):
-        records = (history_record(line, cur) for line in lines)
         if fmt == "json":
-            output.json_lines(records)
+            output.json_lines(_json_record(line, currency_of(line), asked) for line in lines)
+        elif account is not None:
+            output.csv(HISTORY_COLUMNS, (history_record(line, account.currency) for line in lines))
         else:
-            output.csv(HISTORY_COLUMNS, records)
+            output.csv(
+                EVERY_ACCOUNT_COLUMNS,
+                (_json_record(line, currency_of(line), asked) for line in lines),
+            )
         return
     first = next(lines, None)
     if first is None:
-        output.line(f"No entries in {account.name}.")
+        output.line(no_entries(account.name if account is not None else None, asked))
         return
+    headers = ["date", "recorded", "ref", "clr", "type", "no.", "payee", "memo", "amount",
+               "balance"]
+    right, wrap = [5, 8, 9], [6, 7]
+    if account is not None:
+        title = f"Register of {account.name} ({account.currency.code})"
+    else:
+        headers.insert(2, "account")
+        right, wrap = [i + 1 for i in right], [i + 1 for i in wrap]
+        codes = sorted({info.currency.code for info in every.values()})
+        title = f"Register of every account ({', '.join(codes)})" if codes else ""
+
+    def cells(line: RegisterLine) -> list[str]:
+        found = _history_cells(line, currency_of(line))
+        if account is None:
+            found.insert(2, line.row.account)
+        return found
+
     output.table(
-        ["date", "recorded", "ref", "clr", "type", "no.", "payee", "memo", "amount", "balance"],
-        (_history_cells(line, cur) for line in itertools.chain([first], lines)),
-        right=[5, 8, 9],
-        wrap=[6, 7],
-        title=f"Register of {account.name} ({cur.code})",
+        headers,
+        (cells(line) for line in itertools.chain([first], lines)),
+        right=right,
+        wrap=wrap,
+        title=title,
     )
+
+
+def _json_record(line: RegisterLine, cur: Currency, asked: Asked) -> dict[str, Any]:
+    return {
+        "account": line.row.account,
+        "currency": cur.code,
+        **history_record(line, cur),
+        "known_at": asked.known_at,
+    }
+
+
+def no_entries(account: str | None, asked: Asked) -> str:
+    """What `history` prints when no entry matches: what was asked, in its words."""
+    where = f"in {account}" if account is not None else "in any account"
+    since, as_of = asked.since, asked.as_of
+    if since is not None and as_of is not None:
+        where += f" from {since.isoformat()} to {as_of.isoformat()}"
+    elif since is not None:
+        where += f" since {since.isoformat()}"
+    elif as_of is not None:
+        where += f" as of {as_of.isoformat()}"
+    if asked.known_given and asked.known_at:
+        where += f" (known at {asked.known_at})"
+    return f"No entries {where}."
 
 
 def _history_cells(line: RegisterLine, cur: Currency) -> list[str]:
@@ -113,7 +204,18 @@ def _party(record: Mapping[str, Any]) -> str:
 
 
 def _note(record: Mapping[str, Any]) -> str:
+    """The memo column: a void's or a reversal's link and reason, else the memo; then what
+    the entry amends, and the void that cancels it."""
+    reason = f": {record['reason']}" if record["reason"] else ""
     if record["voids"]:
-        reason = f": {record['reason']}" if record["reason"] else ""
-        return f"void of {record['voids']}{reason}"
-    return str(record["memo"] or "")
+        parts = [f"void of {record['voids']}{reason}"]
+    elif record["unvoids"] or record["restores"]:
+        parts = [f"unvoid of {record['unvoids'] or '?'}, restores {record['restores'] or '?'}"
+                 f"{reason}"]
+    else:
+        parts = [str(record["memo"] or "")]
+    if record["amends"]:
+        parts.append(f"amends {record['amends']}")
+    if record["voided_by"]:
+        parts.append(f"voided by {record['voided_by']}")
+    return "; ".join(part for part in parts if part)

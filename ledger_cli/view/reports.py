@@ -1,12 +1,13 @@
 """What the queries of one answer print: balances, the reconcile report, the digest, a rebuild
-and `diff`, as text or JSON, each from one record."""
+and `diff`, as text or JSON, each from one record. Every query's JSON names the knowledge
+time it answered from, `known_at` (Queries.knowledge): passed back as `--known-at`, it
+reproduces the report."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from ledger_cli.app.projections import parse_details
-from ledger_cli.domain.dates import format_recorded
 from ledger_cli.domain.money import format_amount
 from ledger_cli.view.output import Output, clean
 
@@ -58,12 +59,15 @@ def _scope(item: Balance) -> str:
     parts = ["cleared"] if item.cleared else []
     if item.as_of:
         parts.append(f"as of {item.as_of.isoformat()}")
-    if item.known_at:
+    if item.known_given and item.known_at:
         parts.append(f"known at {item.known_at}")
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def reconciliation(output: Output, result: Reconciliation, *, as_json: bool) -> None:
+def reconciliation(
+    output: Output, result: Reconciliation, *, as_json: bool, known_at: str | None = None
+) -> None:
+    """The report of `reconcile`; `known_at`: the head's recorded time (None: empty)."""
     verifier = result.verifier
     if as_json:
         output.json(
@@ -75,6 +79,7 @@ def reconciliation(output: Output, result: Reconciliation, *, as_json: bool) -> 
                     {"seq": f.seq, "kind": f.kind, "detail": f.detail} for f in result.findings
                 ],
                 "warnings": result.warnings,
+                "known_at": known_at,
             }
         )
         return
@@ -95,9 +100,14 @@ def reconciliation(output: Output, result: Reconciliation, *, as_json: bool) -> 
         output.line(f"warning: {warning}")
 
 
-def digest(output: Output, seq: int, hash_: str, *, as_json: bool) -> None:
+def digest(
+    output: Output, seq: int, hash_: str, *, as_json: bool, known_at: str | None = None
+) -> None:
+    """The head as SEQ:HASH; `known_at`: its recorded time (None: an empty log)."""
     if as_json:
-        output.json({"seq": seq, "hash": hash_, "digest": f"{seq}:{hash_}"})
+        output.json(
+            {"seq": seq, "hash": hash_, "digest": f"{seq}:{hash_}", "known_at": known_at}
+        )
     else:
         output.line(f"{seq}:{hash_}")
 
@@ -192,8 +202,8 @@ def _difference(item: Difference) -> dict[str, Any]:
         "account": item.account.name,
         "currency": cur.code,
         "as_of": item.as_of.isoformat() if item.as_of else None,
-        "known_at": format_recorded(item.known_at),
-        "to_known_at": format_recorded(item.to_known_at),
+        "known_at": item.known_at,
+        "to_known_at": item.to_known_at,
         "balance_before": format_amount(item.before, cur),
         "balance_after": format_amount(item.after, cur),
         "difference": format_amount(item.after - item.before, cur),

@@ -1,6 +1,7 @@
 """`ledger chart`: the series in --json is the replayed log (each period's balance is
-`balance --as-of` its last day; deposits and withdrawals sum the period's entries), and the
-picture is drawn without a terminal."""
+`balance --as-of` its last day; deposits and withdrawals sum the period's entries, a void
+counted against the entry it voids), and the picture is drawn without a terminal. (Voids and
+windows in detail: test_chart_voids.py.)"""
 
 from __future__ import annotations
 
@@ -31,26 +32,34 @@ def books() -> None:
     ok("transfer", "40", "--from", "savings", "--to", "checking", "--date", "2026-04-02")
 
 
-def replay(account: str) -> list[tuple[date, int]]:
-    """(date, amount in cents) of every money-moving event of `account`, from the raw log."""
+def replay(account: str) -> list[tuple[date, int, bool]]:
+    """(date, amount in cents, whether it is a void) of every money-moving event of
+    `account`, from the raw log."""
     moves = []
     for event in json.loads(ok("audit", "--json")):
         if event["account"] == account and event["type"] not in (
             "AccountOpened", "AccountClosed"
         ) and Decimal(event["amount"]):
             moves.append((date.fromisoformat(event["date"]),
-                          int(Decimal(event["amount"]) * 100)))
+                          int(Decimal(event["amount"]) * 100),
+                          event["type"] == "TransactionVoided"))
     return moves
 
 
 def check_series(series: list[dict[str, Any]], account: str) -> None:
+    """Money in: the credits, less the voids of credits (a void has the opposite sign of what
+    it voids); money out: the debits, less the voids of debits."""
     moves = replay(account)
     for period in series:
         start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
-        inside = [amount for day, amount in moves if start <= day <= end]
-        assert minor(period["deposits"]) == sum(a for a in inside if a > 0), period
-        assert minor(period["withdrawals"]) == -sum(a for a in inside if a < 0), period
-        assert minor(period["balance"]) == sum(a for day, a in moves if day <= end), period
+        inside = [(amount, void) for day, amount, void in moves if start <= day <= end]
+        money_in = sum(a for a, void in inside if a > 0 and not void) + sum(
+            a for a, void in inside if a < 0 and void)
+        money_out = -sum(a for a, void in inside if a < 0 and not void) - sum(
+            a for a, void in inside if a > 0 and void)
+        assert minor(period["deposits"]) == money_in, period
+        assert minor(period["withdrawals"]) == money_out, period
+        assert minor(period["balance"]) == sum(a for day, a, _ in moves if day <= end), period
         shown = json.loads(ok("balance", "-a", account, "--as-of", period["end"], "--json"))
         assert shown["balance"] == period["balance"]
     days = [(date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in series]
@@ -62,9 +71,11 @@ def check_series(series: list[dict[str, Any]], account: str) -> None:
 @pytest.mark.parametrize("account", ["checking", "savings"])
 def test_the_series_is_the_replayed_log(by: str, account: str) -> None:
     series = json.loads(ok("chart", "-a", account, "--by", by, "--json"))
-    assert series[0]["start"] == "2026-01-10"  # the day the account was opened
+    # the account's first entry (both were opened on 2026-01-10)
+    assert series[0]["start"] == {"checking": "2026-01-12", "savings": "2026-02-10"}[account]
     assert series[-1]["end"] == "2026-04-02"  # its last entry
-    assert set(series[0]) == {"period", "start", "end", "balance", "deposits", "withdrawals"}
+    assert set(series[0]) == {"period", "start", "end", "balance", "deposits", "withdrawals",
+                              "known_at"}
     check_series(series, account)
 
 
@@ -91,8 +102,8 @@ def test_known_at_charts_what_the_ledger_knew() -> None:
 
 @pytest.mark.usefixtures("books")
 def test_the_period_defaults_to_the_span() -> None:
-    assert json.loads(ok("chart", "--json", "--as-of", "2026-02-28"))[0]["period"] == "2026-01-10"
-    assert json.loads(ok("chart", "--json", "--as-of", "2026-04-30"))[0]["period"] == "2026-W02"
+    assert json.loads(ok("chart", "--json", "--as-of", "2026-02-28"))[0]["period"] == "2026-01-12"
+    assert json.loads(ok("chart", "--json", "--as-of", "2026-04-30"))[0]["period"] == "2026-W03"
     assert json.loads(ok("chart", "--json", "--as-of", "2027-02-01"))[0]["period"] == "2026-01"
     assert json.loads(ok("chart", "--json", "--since", "2026-03-01"))[0]["period"] == "2026-03-01"
 
@@ -104,16 +115,18 @@ def test_the_picture_has_both_plots_and_a_summary_and_no_colour_when_piped() -> 
     assert "deposits (up) and withdrawals (down)" in out
     assert "\x1b[" not in out
     assert out.rstrip().splitlines()[-1] == (
-        "checking (USD) from 2026-01-10 to 2026-04-02 by month: balance 0.00 -> 7,069.45; "
-        "deposits 13,120.00, withdrawals 6,050.55"
+        "checking (USD) from 2026-01-12 to 2026-04-02 by month: balance 0.00 -> 7,069.45; "
+        "deposits 12,620.00, withdrawals 5,550.55"
     )
 
 
 def test_a_new_account_charts_one_flat_day() -> None:
     ok("open", "savings", "--date", "2026-03-01")
     series = json.loads(ok("chart", "-a", "savings", "--json"))
+    known = json.loads(ok("audit", "--json"))[-1]["recorded_at"]
     assert series == [{"period": "2026-03-01", "start": "2026-03-01", "end": "2026-03-01",
-                       "balance": "0.00", "deposits": "0.00", "withdrawals": "0.00"}]
+                       "balance": "0.00", "deposits": "0.00", "withdrawals": "0.00",
+                       "known_at": known}]
     assert "balance 0.00 -> 0.00" in ok("chart", "-a", "savings")
 
 
@@ -131,6 +144,6 @@ def test_refusals() -> None:
     ok("deposit", "10", "--date", "2026-03-01")
     assert "--by 'year' is not one of" in denied("chart", "--by", "year")
     assert "no account 'savngs'" in denied("chart", "-a", "savngs")
-    assert "is after the end" in denied("chart", "--since", "2026-03-02", "--as-of", "2026-03-01")
+    assert "is after --as-of" in denied("chart", "--since", "2026-03-02", "--as-of", "2026-03-01")
     assert "periods" in denied("chart", "--since", "1900-01-01", "--by", "day")
     assert "not a date" in denied("chart", "--since", "March")

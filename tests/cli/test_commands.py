@@ -167,8 +167,9 @@ def test_balance_as_of_includes_the_whole_day() -> None:
     ok("deposit", "50", "--date", "2026-03-02")
     assert ok_json("balance", "--as-of", "2026-02-28")["balance"] == "0.00"  # type: ignore[index]
     day = ok_json("balance", "--as-of", "2026-03-01")
+    head = ok_json("audit")[-1]["recorded_at"]  # type: ignore[index]
     assert day == {"account": "checking", "currency": "USD", "balance": "100.00",
-                   "as_of": "2026-03-01", "known_at": None}
+                   "as_of": "2026-03-01", "known_at": head}
     late = ok_json("balance", "--as-of", "2026-03-01T23:59:59")
     assert late["balance"] == "100.00"  # type: ignore[index]
     assert ok_json("balance")["balance"] == "150.00"  # type: ignore[index]
@@ -226,8 +227,9 @@ def test_reconcile_and_digest_on_a_clean_ledger() -> None:
     ok("deposit", "10")
     seq, hash_ = ok("digest").strip().split(":")
     report = ok_json("reconcile", "--digest", f"{seq}:{hash_}")
+    head = ok_json("audit")[-1]["recorded_at"]  # type: ignore[index]
     assert report == {"ok": True, "events": 2, "head": {"seq": 2, "hash": hash_},
-                      "problems": [], "warnings": []}
+                      "problems": [], "warnings": [], "known_at": head}
     assert ok("reconcile").startswith("OK: 2 events verified")
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import LedgerProcess, denied, ok
+from conftest import LedgerProcess, denied, ok, recorded_times
 
 from ledger_cli.app.service import Ledger
 from ledger_cli.app.writer import writing
@@ -80,7 +80,7 @@ def test_an_as_of_sum_beyond_64_bits_is_exact(
             "currency": "USD",
             "balance": "-92999999999999907.00",
             "as_of": "2026-01-01",
-            "known_at": None,
+            "known_at": recorded_times(overflow_ledger)[-1],  # the head's
         }
     ]
     result = run_ledger("balance", "-a", "big", "--json", db=overflow_ledger)
