@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from ledger_cli.domain.dates import format_recorded, parse_recorded
 from ledger_cli.domain.events import ALL_TYPES, DETAIL_KEYS, MONEY_SIGNS, Event, NewEvent
 from ledger_cli.store.base import COLUMNS, GENESIS, Head, Row
 
@@ -78,13 +79,13 @@ def link_hash(prev_hash: str, row: Sequence[object]) -> str:
 
 class Chain:
     """The head of the log, and how new events are linked after it: seq, recorded time (one
-    for the whole transaction, never before the head's) and hashes. `link` makes the rows;
+    for the whole transaction, after the head's) and hashes. `link` makes the rows;
     `advance` moves the head past rows once they are appended."""
 
     def __init__(self, head: Head, recorded_at: str) -> None:
         self.seq = head.seq
         self.hash = head.hash
-        self.recorded_at = max(recorded_at, head.recorded_at)
+        self.recorded_at = after(head.recorded_at, recorded_at)
 
     def link(self, new_events: Iterable[NewEvent]) -> list[Row]:
         """The rows of `new_events`, linked one after another from the head."""
@@ -114,6 +115,19 @@ class Chain:
 
     def advance(self, row: Row) -> None:
         self.seq, self.hash = row.seq, row.hash
+
+
+def after(head: str, now: str) -> str:
+    """The recorded time of a new transaction: `now`, or just after the head's when the clock
+    reads no later (the same microsecond, or a clock set back). Times only ever increase
+    from one write to the next, so a report's `known_at` (the head's time) never covers a
+    write made after it."""
+    if now > head or not head:
+        return now
+    try:
+        return format_recorded(parse_recorded(head) + timedelta(microseconds=1))
+    except ValueError:  # a head not in the stored form (an edited file): never before it
+        return head
 
 
 def to_event(row: Row) -> Event:

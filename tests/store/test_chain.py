@@ -63,11 +63,17 @@ def test_link_chains_each_row_from_the_one_before() -> None:
     assert verify(rows).findings == []
 
 
-def test_a_chain_never_records_before_its_head() -> None:
+def test_a_chain_records_after_its_head_even_when_the_clock_reads_earlier() -> None:
     later = "2026-03-02T00:00:00.000000Z"
     rows = Chain(Head(4, "a" * 64, later), RECORDED).link(deposits(100))
-    assert rows[0].recorded_at == later  # the clock went back: the head's time is kept
+    # The clock went back: just after the head, so that a report's known_at (the head's
+    # time) never covers this later write.
+    assert rows[0].recorded_at == "2026-03-02T00:00:00.000001Z"
     assert (rows[0].seq, rows[0].prev_hash) == (5, "a" * 64)
+    same = Chain(Head(4, "a" * 64, RECORDED), RECORDED).link(deposits(100))
+    assert same[0].recorded_at > RECORDED
+    # A head not in the stored form (an edited file): never before it.
+    assert Chain(Head(4, "a" * 64, "edited"), RECORDED).link(deposits(1))[0].recorded_at == "edited"
 
 
 def test_follows_and_advance() -> None:
