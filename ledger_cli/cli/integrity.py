@@ -66,6 +66,13 @@ def reconcile(
         typer.Option("--statement-balance", help="The statement's ending balance."),
     ] = None,
     as_json: AsJson = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="With a statement: compare and print what it would record; write nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Verify every account's running-balance chain and the log's hash chain; exit 3
     naming the first broken seq. With a bank statement (-a, --statement-date,
@@ -93,8 +100,11 @@ def reconcile(
             raise InvalidValue("--digest cannot be combined with a statement reconciliation")
         assert account is not None and statement_date is not None
         assert statement_balance is not None
-        reconcile_statement(ctx, account, statement_date, statement_balance, as_json)
+        reconcile_statement(ctx, account, statement_date, statement_balance, as_json, dry_run)
         return
+    if dry_run:
+        raise InvalidValue("--dry-run goes with a statement reconciliation; plain reconcile "
+                           "writes nothing anyway")
     expected = parse_digest(digest_) if digest_ is not None else None
     with read(ctx, damaged_ok=True) as q:
         events = q.head()[0]

@@ -170,7 +170,7 @@ def statement(
 
 
 def reconcile_statement(
-    ctx: typer.Context, account: str, day: str, balance: str, as_json: bool
+    ctx: typer.Context, account: str, day: str, balance: str, as_json: bool, dry_run: bool
 ) -> None:
     """`reconcile -a --statement-date --statement-balance`: the cleared balance compared
     with a bank statement's."""
@@ -189,7 +189,9 @@ def reconcile_statement(
         )
     try:
         ledger = Ledger(chosen_file(ctx).path)
-        check, outcome, outstanding = ledger.reconcile_statement(account, on, balance)
+        check, outcome, outstanding = ledger.reconcile_statement(
+            account, on, balance, dry_run=dry_run
+        )
     except StatementDoesNotMatch as mismatch:
         statement_mismatch(Output(), mismatch, on, as_json=as_json)
         raise

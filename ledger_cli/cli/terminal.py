@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ledger_cli.cli.app import chosen_file, read
-from ledger_cli.cli.options import Account, AsJson, AsOf, KnownAt, when
+from ledger_cli.cli.options import Account, AsJson, AsOf, DryRun, KnownAt, when
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
 from ledger_cli.domain.dates import parse_date
 
@@ -73,6 +73,7 @@ def restore(
         ),
     ],
     as_json: AsJson = False,
+    dry_run: DryRun = False,
 ) -> None:
     """Restore a backup into a new or empty ledger: every line is verified first (both
     chains, as `reconcile` does), then the very same events are written (same seq, recorded
@@ -91,7 +92,8 @@ def restore(
     from ledger_cli.view.output import Output
 
     file = chosen_file(ctx)
-    result = backup.restore(Ledger(file.path, create_folder=file.create_folder), source)
+    ledger = Ledger(file.path, create_folder=file.create_folder)
+    result = backup.restore(ledger, source, dry_run=dry_run)
     restored(Output(), result, as_json=as_json)
 
 

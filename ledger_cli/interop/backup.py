@@ -78,9 +78,9 @@ Reopen = Callable[[], AbstractContextManager[Iterable[bytes]]]
 _INTEGERS = frozenset({"seq", "amount", "balance"})
 
 
-def restore(ledger: Ledger, source: str) -> Restored:
+def restore(ledger: Ledger, source: str, *, dry_run: bool = False) -> Restored:
     """Verify the backup `source` (a file, or `-` for standard input), then append its rows
-    to `ledger`, which must be missing or hold no event."""
+    to `ledger`, which must be missing or hold no event (a `dry_run` writes nothing)."""
     ledger.require_empty()
     with _opened(source) as (name, reopen):
         with reopen() as stream:
@@ -95,7 +95,7 @@ def restore(ledger: Ledger, source: str) -> Restored:
             with reopen() as stream:
                 yield from _Reader(name, stream)
 
-        return ledger.restore(rows)
+        return ledger.restore(rows, dry_run=dry_run)
 
 
 @contextmanager
