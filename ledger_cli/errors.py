@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
     STORAGE = 4
     INTERNAL = 70
     OUTPUT = 74
-    # 2 (usage) and 130 (interrupted) are set by typer itself.
+    # 2 (usage) is click's own; 130 (SIGINT) and 143 (SIGTERM) are interrupts.Interrupted's.
 
 
 class LedgerError(Exception):

@@ -18,7 +18,9 @@ no internal error ever reach a user: README, "Exit codes"):
   `ledger_executable` for Popen.
 
 A refusal is exit 1 (or the code given), nothing on stdout, and exactly one line on stderr,
-`ledger: ...` (`assert_refused`; `one_line_error` for stderr alone, when stdout holds a report).
+`ledger: ...` (`assert_refused`; `one_line_error` for stderr alone, when stdout holds a report);
+with `--json` among the arguments, that line is one JSON object, `{"error": MESSAGE, "code":
+EXIT}`, and the helpers return it in the same form, `ledger: MESSAGE`.
 
 Then helpers on the ledger file itself (plain sqlite3 and the `sqlite3` shell), on its read
 models, on recorded times and on amounts.
@@ -68,23 +70,36 @@ def ledger_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 # -- refusals ---------------------------------------------------------------------------------
 
 
-def one_line_error(err: str) -> str:
+def one_line_error(err: str, code: int | None = None) -> str:
     """The stderr of a failed command: no traceback, exactly one line (ending in a newline,
-    nothing before or after it), `ledger: ...`; that line. (The exit code and stdout are the
-    caller's to check; see `assert_refused`.)"""
+    nothing before or after it), `ledger: ...`, or under --json one JSON object with exactly
+    "error" and "code" (the exit status, when `code` is given); that line, as `ledger: ...`.
+    (The exit code and stdout are the caller's to check; see `assert_refused`.)"""
     assert "Traceback" not in err, err
     assert err.endswith("\n") and err.count("\n") == 1, err
     line = err[:-1]
+    if line.startswith("{"):
+        failure = json.loads(line)
+        assert set(failure) == {"error", "code"} and isinstance(failure["code"], int), failure
+        assert code is None or failure["code"] == code, (failure, code)
+        line = f"ledger: {failure['error']}"
     assert line.startswith("ledger: ") and line.strip() != "ledger:", line
     return line
 
 
+def json_requested(args: object) -> bool:
+    """`--json` among the words of a command line, before a `--`."""
+    words = [str(word) for word in args] if isinstance(args, list | tuple) else []
+    return "--json" in (words[: words.index("--")] if "--" in words else words)
+
+
 def assert_refused(code: int, out: str, err: str, *, expected: int = 1, args: object = None) -> str:
-    """A refusal: exit `expected`, nothing on stdout, and one line on stderr (`one_line_error`);
-    that line."""
+    """A refusal: exit `expected`, nothing on stdout, and one line on stderr (`one_line_error`):
+    a JSON object exactly when `args` has --json; that line, as `ledger: ...`."""
     assert code == expected, (args, code, out, err)
     assert out == "", (args, out)
-    return one_line_error(err)
+    assert err.startswith("{") == json_requested(args), (args, err)
+    return one_line_error(err, code)
 
 
 # -- in-process, through typer's CliRunner ----------------------------------------------------

@@ -6,10 +6,10 @@ reaches a user unless --debug or LEDGER_DEBUG=1 asks for it.
 
 import importlib
 import os
+import signal
 import sys
 import traceback
 from difflib import get_close_matches
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from ledger_cli import __version__
 from ledger_cli.errors import ExitCode, IntegrityFailure, LedgerError, OutputError
+from ledger_cli.interrupts import Interrupted
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -59,12 +60,15 @@ COMMANDS = {
 }
 
 
+_ARGS = "ledger.args"  # ctx.meta: the words typed after `ledger`
+
+
 class Settings:
     """The global options, kept on the context for the command."""
 
     __slots__ = ("db", "debug")
 
-    def __init__(self, db: Path | None, debug: bool) -> None:
+    def __init__(self, db: str | None, debug: bool) -> None:
         self.db = db
         self.debug = debug
 
@@ -104,10 +108,32 @@ class LedgerGroup(TyperGroup):
                 ctx.fail(f"No such command {args[0]!r}.{hint}")
         return super().resolve_command(ctx, args)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # The words as typed, for `--json` when a failure comes before the command's own
+        # options are parsed (a usage error of the root is raised here).
+        ctx.meta[_ARGS] = list(args)
+        try:
+            return list(super().parse_args(ctx, args))
+        except (typer.Exit, typer.Abort):
+            raise
+        except typer.TyperException as error:
+            self.usage_failed(ctx, error)
+            raise
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort):
+            raise
+        except (Interrupted, KeyboardInterrupt) as error:
+            # Before a commit (after it, signals only get noted: interrupts.py): nothing
+            # was recorded.
+            stop = error if isinstance(error, Interrupted) else Interrupted(signal.SIGINT)
+            self.report(ctx, str(stop), stop.exit_code)
+            raise typer.Exit(stop.exit_code) from error
+        except typer.TyperException as error:
+            # click's own: usage (exit 2), a bad parameter.
+            self.usage_failed(ctx, error)
             raise
         except LedgerError as error:
             return self.invoke_failed(ctx, error)
@@ -123,21 +149,62 @@ class LedgerGroup(TyperGroup):
         except Exception as error:
             if _debugging(ctx):
                 traceback.print_exc()
-            typer.echo(
-                f"ledger: internal error: {type(error).__name__}: {error} "
+            self.report(
+                ctx,
+                f"internal error: {type(error).__name__}: {error} "
                 "(run with --debug for the traceback, and please report it)",
-                err=True,
+                ExitCode.INTERNAL,
             )
             raise typer.Exit(ExitCode.INTERNAL) from error
 
     def invoke_failed(self, ctx: Any, error: LedgerError) -> Any:
-        """One line on stderr and the error's exit code."""
+        """One line on stderr (with --json, one JSON object) and the error's exit code."""
         if _debugging(ctx):
             traceback.print_exc()
-        from ledger_cli.view.output import clean
-
-        typer.echo(f"ledger: {clean(str(error))}", err=True)
+        self.report(ctx, str(error), error.exit_code)
         raise typer.Exit(error.exit_code) from error
+
+    def usage_failed(self, ctx: Any, error: Any) -> None:
+        """click's own errors: with --json one JSON object and its exit code; else click
+        shows it (usage, then the message), once `--db` after a command is explained."""
+        if ctx.invoked_subcommand and (
+            getattr(error, "option_name", None) == "--db"
+            or getattr(error, "message", None) == "No such option: --db"
+        ):
+            error.message = (
+                "No such option: --db (it goes before the command: "
+                f"ledger --db PATH {ctx.invoked_subcommand})"
+            )
+            error.possibilities = None
+        if self.json_requested(ctx):
+            message = error.format_message() if hasattr(error, "format_message") else error
+            code = getattr(error, "exit_code", 2)
+            self.report(ctx, str(message), code)
+            raise typer.Exit(code) from error
+
+    def report(self, ctx: Any, message: str, code: int) -> None:
+        from ledger_cli.cli.main import report
+
+        report(message, code, self.json_requested(ctx))
+
+    def json_requested(self, ctx: Any) -> bool:
+        """`--json` among the words typed, before a `--`, and not the value of an option
+        (`--memo --json`); the options are the root's and the command's."""
+        takes_value: set[str] = set()
+        name = ctx.invoked_subcommand
+        for command in (self, self.commands.get(name) if name else None):
+            for param in command.params if command is not None else ():
+                if param.param_type_name == "option" and not getattr(param, "is_flag", False):
+                    takes_value.update(param.opts, param.secondary_opts)
+        words = iter(ctx.meta.get(_ARGS, ()))
+        for word in words:
+            if word == "--":
+                return False
+            if word == "--json":
+                return True
+            if word in takes_value:
+                next(words, None)
+        return False
 
 
 def command_name(info: typer.models.CommandInfo) -> str:
@@ -167,8 +234,10 @@ def _print_version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
-        typer.Option("--db", envvar="LEDGER_DB", help="The ledger file (env LEDGER_DB)."),
+        str | None,
+        typer.Option(
+            "--db", envvar="LEDGER_DB", metavar="PATH", help="The ledger file (env LEDGER_DB)."
+        ),
     ] = None,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks (also: LEDGER_DEBUG=1).")
@@ -181,6 +250,9 @@ def root(
     ] = False,
 ) -> None:
     """An event-sourced checkbook register for the command line."""
+    source = ctx.get_parameter_source("db")
+    if source is None or source.name != "COMMANDLINE":
+        db = None  # LEDGER_DB, read (and checked) where the file is chosen: location.py
     ctx.obj = Settings(db=db, debug=debug or _debug_env())
 
 

@@ -1,15 +1,69 @@
-"""The console script. `ledger --version` is answered here, before the CLI framework is
-imported (it is most of a command's start-up time); everything else goes to the typer app."""
+"""The console script. It first takes over SIGINT and SIGTERM (ledger_cli/interrupts.py), so that
+Ctrl-C at any moment of the tool's run, its imports included, is one line and exit 130 (143
+for SIGTERM), and never stops a write that has begun to commit. `ledger --version` is answered
+here, before the CLI framework is imported (it is most of a command's start-up time);
+everything else goes to the typer app, whose root group reports every other failure."""
 
 import sys
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--version"]:
-        from ledger_cli import __version__
+    # First of all, with the C module the interpreter has already loaded: from here on the
+    # two signals are noted, and acted on once main() can report them.
+    import _signal  # type: ignore[import-not-found]
 
-        sys.stdout.write(f"ledger {__version__}\n")
+    noted: list[int] = []
+    for signum in (_signal.SIGINT, _signal.SIGTERM):
+        _signal.signal(signum, lambda signum, frame: noted.append(signum))
+    from ledger_cli import interrupts
+
+    interrupts.install(noted)
+    try:
+        try:
+            interrupts.arm()
+            if sys.argv[1:] == ["--version"]:
+                from ledger_cli import __version__
+
+                sys.stdout.write(f"ledger {__version__}\n")
+                return
+            from ledger_cli.cli.app import app
+
+            app()
+        finally:
+            interrupts.disarm()
+    except interrupts.Interrupted as stop:
+        # Stopped outside a command (while starting, or between its parts): nothing was
+        # recorded. (A command's own interruption is reported by the root group.)
+        report(str(stop), stop.exit_code, json_requested(sys.argv[1:]))
+        sys.exit(stop.exit_code)
+
+
+def json_requested(args: list[str]) -> bool:
+    """`--json` among the arguments, before a `--` that ends the options."""
+    return "--json" in (args[: args.index("--")] if "--" in args else args)
+
+
+def report(message: str, code: int, as_json: bool) -> None:
+    """A failure on stderr: `ledger: MESSAGE`, or with --json one JSON object,
+    `{"error": MESSAGE, "code": EXIT}`. Nothing when stderr is closed."""
+    stream = sys.stderr
+    if stream is None:
         return
-    from ledger_cli.cli.app import app
+    if as_json:
+        import json
 
-    app()
+        try:
+            text = json.dumps({"error": message, "code": code}, ensure_ascii=False)
+            text.encode(stream.encoding or "utf-8")
+        except (UnicodeEncodeError, LookupError):
+            # Bytes of a path that are not UTF-8 (surrogates): JSON escapes carry them.
+            text = json.dumps({"error": message, "code": code})
+    else:
+        from ledger_cli.view.output import clean
+
+        text = f"ledger: {clean(message)}"
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass  # stderr is gone too: the exit status still tells

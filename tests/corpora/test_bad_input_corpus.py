@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ledger_process
+from conftest import json_requested, ledger_process, one_line_error
 
 from ledger_cli.app.service import Ledger
 from ledger_cli.domain.commands import Deposit, OpenAccount, Transfer, Void, WriteCheck
@@ -356,10 +356,9 @@ def test_malformed_input_fails_cleanly_and_changes_nothing(
     assert result.code == spec.code, context
     assert result.out == "", context
     if spec.code == 1:
-        # exactly one non-empty line, saying what was wrong
-        assert result.err.endswith("\n") and result.err.count("\n") == 1, context
-        line = result.err.rstrip("\n")
-        assert line.startswith("ledger: ") and line.strip() != "ledger:", context
+        # exactly one non-empty line, saying what was wrong (with --json, a JSON object)
+        assert result.err.startswith("{") == json_requested(result.args), context
+        line = one_line_error(result.err, 1)
         assert "internal error" not in line, context
         assert spec.says in line, context
     else:

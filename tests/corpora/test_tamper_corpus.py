@@ -848,10 +848,13 @@ def test_a_tampered_ledger_is_reported_at_the_first_changed_seq(
         assert prepared.process.returncode == 3, prepared.process.stderr
         assert "Traceback" not in prepared.process.stderr
         assert json.loads(prepared.process.stdout) == report
-        assert prepared.process.stderr == (
-            f"ledger: the log is broken at seq {first['seq']} ({first['kind']}): "
-            f"{first['detail']}\n"
-        )
+        # under --json, the failure is one JSON object on stderr
+        assert prepared.process.stderr.count("\n") == 1
+        assert json.loads(prepared.process.stderr) == {
+            "error": f"the log is broken at seq {first['seq']} ({first['kind']}): "
+            f"{first['detail']}",
+            "code": 3,
+        }
 
 
 def test_the_corpus_covers_every_column_and_kind() -> None:

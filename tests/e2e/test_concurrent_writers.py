@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LedgerProcess, ledger_env, ledger_executable
+from conftest import LedgerProcess, ledger_env, ledger_executable, one_line_error
 
 from ledger_cli.app.service import Ledger
 from ledger_cli.domain.commands import Deposit
@@ -153,9 +153,10 @@ def assert_clean(records: list[Record]) -> None:
         assert "locked" not in record.err, context
         assert record.code in (0, 1), context
         if record.code == 1:
-            # the only denial these commands can meet
-            assert record.err.startswith("ledger: insufficient funds in checking"), context
-            assert record.err.count("\n") == 1, context
+            # the only denial these commands can meet (under --json, one JSON object)
+            assert record.err.startswith("{"), context
+            line = one_line_error(record.err, 1)
+            assert line.startswith("ledger: insufficient funds in checking"), context
             assert record.out == "", context
         else:
             assert record.err == "", context

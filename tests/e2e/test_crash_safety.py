@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from conftest import cli, ledger_env, ledger_executable
+from conftest import cli, ledger_env, ledger_executable, one_line_error
 
 from ledger_cli.app.service import Ledger
 from ledger_cli.domain.commands import Deposit, OpenAccount, Transfer, WriteCheck
@@ -489,7 +489,8 @@ def test_a_killed_writer_leaves_every_acknowledged_write_and_no_partial_one(
         assert "Traceback" not in outcome.process.stderr, outcome.process.stderr
         if outcome.process.returncode == 1:
             assert spec.fresh and not outcome.acks, context
-            assert outcome.process.stderr.startswith(f"ledger: no ledger at {db}")
+            line = one_line_error(outcome.process.stderr, 1)  # --json: a JSON object
+            assert line.startswith(f"ledger: no ledger at {db}"), line
         else:
             assert outcome.process.returncode == 0, (outcome.process.stderr, context)
 
@@ -499,8 +500,8 @@ def test_a_killed_writer_leaves_every_acknowledged_write_and_no_partial_one(
         # the very first write was killed before it committed: no ledger, nothing acknowledged
         assert spec.fresh, (err, context)
         assert not outcome.acks, context
-        assert err.startswith(f"ledger: no ledger at {db}"), err
-        assert err.count("\n") == 1
+        assert err.startswith("{"), err  # --json: the failure as one JSON object
+        assert one_line_error(err, 1).startswith(f"ledger: no ledger at {db}"), err
         assert not db.exists() or db.stat().st_size == 0, db.stat().st_size
         code, _, err = cli("--db", str(db), "balance")
         assert code == 1 and "no ledger" in err
@@ -534,7 +535,8 @@ def test_a_killed_writer_leaves_every_acknowledged_write_and_no_partial_one(
     for failure in outcome.failed:
         assert failure["code"] in (1, -signal.SIGKILL), failure
         if failure["code"] == 1:
-            assert failure["err"].startswith("ledger: insufficient funds"), failure
+            line = one_line_error(failure["err"], 1)  # --json: a JSON object
+            assert line.startswith("ledger: insufficient funds"), failure
         assert "Traceback" not in failure["err"], failure
 
     # no partial transaction: each ref's events are contiguous, a transfer has both legs

@@ -10,15 +10,17 @@ here, independently of the product.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import stat
+import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GENESIS, RECORDED_AT, LedgerProcess, usd
+from conftest import GENESIS, RECORDED_AT, LedgerProcess, ledger_env, ledger_executable, usd
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -80,12 +82,13 @@ def test_canonical_register_balance_history_audit_reconcile_digest(
 ) -> None:
     refs = write_canonical(run_ledger)
 
+    known_at = run_ledger.ok_json("audit")[-1]["recorded_at"]  # what the answers knew
     assert run_ledger.ok_json("balance") == {
         "account": "checking",
         "currency": "USD",
         "balance": "6949.50",
         "as_of": None,
-        "known_at": None,
+        "known_at": known_at,
     }
 
     # history: one row per money-moving event, effective order, running balance on each row.
@@ -132,6 +135,7 @@ def test_canonical_register_balance_history_audit_reconcile_digest(
         "head": {"seq": 6, "hash": head["hash"]},
         "problems": [],
         "warnings": [],
+        "known_at": head["recorded_at"],
     }
 
     # digest: SEQ:HASH of the last audit row.
@@ -155,13 +159,14 @@ def test_balance_as_of_every_day_equals_the_replay(run_ledger: LedgerProcess) ->
     assert expected_by_day["2026-03-06"] == "4449.50"
     assert expected_by_day["2026-03-09"] == expected_by_day["2026-03-10"] == "6949.50"
 
+    known_at = run_ledger.ok_json("audit")[-1]["recorded_at"]  # what the answers knew
     for day_text, expected in expected_by_day.items():
         assert run_ledger.ok_json("balance", "--as-of", day_text) == {
             "account": "checking",
             "currency": "USD",
             "balance": expected,
             "as_of": day_text,
-            "known_at": None,
+            "known_at": known_at,
         }, day_text
 
 
@@ -302,20 +307,21 @@ def test_transfer_is_atomic_and_void_restores_both_accounts(run_ledger: LedgerPr
             "balance": "0.00",
         },
     ]
+    known_at = run_ledger.ok_json("audit")[-1]["recorded_at"]  # what the answers knew
     assert run_ledger.ok_json("balance", "--all") == [
         {
             "account": "checking",
             "currency": "USD",
             "balance": "10000.00",
             "as_of": None,
-            "known_at": None,
+            "known_at": known_at,
         },
         {
             "account": "savings",
             "currency": "USD",
             "balance": "0.00",
             "as_of": None,
-            "known_at": None,
+            "known_at": known_at,
         },
     ]
 
@@ -377,14 +383,25 @@ def test_created_ledger_file_is_0600(run_ledger: LedgerProcess, ledger_db: Path)
     assert stat.S_IMODE(ledger_db.stat().st_mode) == 0o600
 
 
-def test_default_location_folder_0700_file_0600(run_ledger: LedgerProcess, tmp_path: Path) -> None:
-    # conftest points XDG_DATA_HOME into tmp_path; an empty LEDGER_DB counts as unset.
+def test_default_location_folder_0700_file_0600(tmp_path: Path) -> None:
+    # conftest points XDG_DATA_HOME into tmp_path; without LEDGER_DB, the default file.
+    # (LEDGER_DB set but empty is an error: tests/cli/test_environment.py.)
     data_home = tmp_path / "home" / ".local" / "share"
-    run_ledger.ok("deposit", "1", "--date", "2026-03-01", env={"LEDGER_DB": ""})
+    env = ledger_env()
+    del env["LEDGER_DB"]
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [ledger_executable(), *args], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert (done.returncode, done.stderr) == (0, ""), args
+        return done.stdout
+
+    run("deposit", "1", "--date", "2026-03-01")
     folder = data_home / "ledger"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / "ledger.db").stat().st_mode) == 0o600
-    assert run_ledger.ok_json("balance", env={"LEDGER_DB": ""})["balance"] == "1.00"
+    assert json.loads(run("balance", "--json"))["balance"] == "1.00"
 
 
 # -- 5. exit codes -------------------------------------------------------------------------------

@@ -4,6 +4,30 @@ translating sqlite3 and OS errors into one-line StorageErrors that name the file
 
 Errors are told apart by SQLite's own result code (`sqlite3.Error.sqlite_errorname`, such as
 SQLITE_BUSY or SQLITE_NOTADB), never by the wording of its message.
+
+A query leaves no file of its own behind and changes no mode (README, "Files and
+environment"). A ledger is a WAL database, and SQLite gives every connection to one a
+write-ahead log (`-wal`) and its shared-memory index (`-shm`), creating them when they are
+missing, with the mode of the database file. The last connection to close checkpoints the log
+and deletes both, once an exclusive lock on the database file has proved that no other
+connection is using them. So `connect_for_query` chooses by what the process may do:
+
+- A file it may write: `mode=rw` (it cannot create the file), as any connection. Its -wal and
+  -shm go with its close, or, when another process has the file open, stay for that process
+  (a -wal may hold commits not yet copied into the file: only that rule may remove it).
+- A file nobody may write (no write permission for anyone, or a read-only mount), where SQLite
+  could make the two files but, being read-only, could not take the lock that lets it delete
+  them (they would stay, with the file's mode: `-r--------` files that then refuse the next
+  write once the file is writable again): when no -wal and no hot -journal is there, the file
+  holds every commit, and it is opened `immutable=1`, which reads the file alone and makes
+  nothing. For the length of the query the process holds a shared lock on the file, the one a
+  reader of a rollback-journal database holds: a privileged process that writes it anyway
+  cannot checkpoint into it on closing (its commits stay in its -wal) while the file is read.
+- Otherwise (a -wal is there: another process's, or left by a killed writer, which may hold
+  commits; or others may write a file this process may not), the ordinary read-only
+  connection, which reads the -wal and leaves the files as they were.
+- A read-only folder, where SQLite cannot make a -shm: `immutable=1` as above when no -wal is
+  there; with one, the query cannot read it, and says so.
 """
 
 from __future__ import annotations
@@ -15,7 +39,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ledger_cli.errors import StorageError
+from ledger_cli.errors import InvalidValue, StorageError
 
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
 MAX_BUSY_TIMEOUT_MS = 3_600_000
@@ -59,19 +83,22 @@ def retry_while_busy(path: Path, statement: Callable[[], object]) -> None:
 
 
 def busy_timeout_ms() -> int:
-    """How long a command waits for another process's write (LEDGER_BUSY_TIMEOUT, seconds)."""
-    raw = os.environ.get("LEDGER_BUSY_TIMEOUT", "").strip()
-    if not raw:
+    """How long a command waits for another process's write: LEDGER_BUSY_TIMEOUT, in seconds
+    from 0 to 3600 (such as 10 or 0.5; blanks around it are fine), else 10 s. Any other value,
+    an empty one included, is InvalidValue: never ignored."""
+    raw = os.environ.get("LEDGER_BUSY_TIMEOUT")
+    if raw is None:
         return DEFAULT_BUSY_TIMEOUT_MS
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        seconds = Decimal(raw)
-    except InvalidOperation:
-        seconds = None
-    if seconds is None or not seconds.is_finite() or seconds < 0:
-        return DEFAULT_BUSY_TIMEOUT_MS
-    return min(int(seconds * 1000), MAX_BUSY_TIMEOUT_MS)
+    whole, _, fraction = raw.strip().partition(".")  # "5", "5.", ".5", "0.25"
+    digits = whole + fraction
+    if digits.isascii() and digits.isdigit():  # ASCII digits only, at least one
+        milliseconds = int(whole or "0") * 1000 + int((fraction + "000")[:3])
+        if milliseconds <= MAX_BUSY_TIMEOUT_MS:
+            return milliseconds
+    raise InvalidValue(
+        f"LEDGER_BUSY_TIMEOUT={raw!r} is not valid: give the seconds to wait for another "
+        "process's write, a number from 0 to 3600 such as 10 or 0.5"
+    )
 
 
 _MESSAGES = {
@@ -89,10 +116,28 @@ def translate_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as error:
-        template = _MESSAGES.get(error_kind(error), "{path}: {message}")
-        raise StorageError(template.format(path=path, message=error)) from error
+        kind = error_kind(error)
+        template = _MESSAGES.get(kind, "{path}: {message}")
+        message = _read_only_sidecar(path) if kind == "SQLITE_READONLY" else None
+        raise StorageError(message or template.format(path=path, message=error)) from error
     except OSError as error:
         raise StorageError(f"{path}: {error.strerror or error}") from error
+
+
+def _read_only_sidecar(path: Path) -> str | None:
+    """The message for a write refused because SQLite's -wal or -shm next to the ledger is
+    read-only (an earlier version's query could leave them so), or None."""
+    for suffix in ("-shm", "-wal"):
+        sidecar = _sidecar(path, suffix)
+        try:
+            if sidecar.exists() and not _may_write(sidecar):
+                return (
+                    f"{path} cannot be written: {sidecar.name} next to it is read-only "
+                    "(make it writable: chmod u+w)"
+                )
+        except OSError:
+            return None
+    return None
 
 
 def _decode(raw: bytes) -> str:
@@ -101,17 +146,25 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def connect(target: str, *, uri: bool) -> sqlite3.Connection:
-    conn = sqlite3.connect(target, uri=uri, timeout=SQLITE_WAIT_MS / 1000, isolation_level=None)
+def connect(
+    target: str, *, uri: bool, factory: type[sqlite3.Connection] = sqlite3.Connection
+) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        target, uri=uri, timeout=SQLITE_WAIT_MS / 1000, isolation_level=None, factory=factory
+    )
     conn.text_factory = _decode
     return conn
 
 
 def connect_for_query(path: Path) -> sqlite3.Connection:
-    """A connection that cannot create the file (`mode=rw`; SQLite falls back to read-only
-    for a write-protected file). In a read-only folder, where SQLite cannot make the WAL
-    index, it opens the file as immutable: no process can be writing to it there."""
+    """A connection that reads the ledger, never creates it, and leaves no file of its own
+    behind (the module's docstring says how)."""
     base = path.absolute().as_uri()
+    if not _may_write(path) and _nobody_may_write(path):
+        reader = _immutable_reader(path, base)
+        if reader is not None:
+            return reader
+    # mode=rw: SQLite falls back to read-only for a file this process may not write.
     conn = connect(base + "?mode=rw", uri=True)
     try:
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
@@ -120,7 +173,101 @@ def connect_for_query(path: Path) -> sqlite3.Connection:
         conn.close()
         if error_kind(error) not in ("SQLITE_CANTOPEN", "SQLITE_READONLY"):
             raise
-    return connect(base + "?mode=ro&immutable=1", uri=True)
+    # A read-only folder: SQLite cannot make the -shm there.
+    reader = _immutable_reader(path, base)
+    if reader is None:
+        raise StorageError(
+            f"{path} cannot be read: its folder is read-only, and SQLite cannot read the "
+            f"write-ahead log {_sidecar(path, '-wal').name} there without its index (-shm)"
+        )
+    return reader
+
+
+class _ImmutableReader(sqlite3.Connection):
+    """A connection opened `immutable=1`, with the descriptor that holds a shared lock on the
+    file while it is open (closed with it)."""
+
+    lock: int | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.lock is not None:
+                fd, self.lock = self.lock, None
+                os.close(fd)
+
+
+# SQLite's locks on a database file (os_unix.c): readers hold a read lock on these bytes,
+# and a writer that takes the file for itself (a checkpoint on close) a write lock.
+_SHARED_FIRST = 0x40000000 + 2
+_SHARED_SIZE = 510
+
+
+def _immutable_reader(path: Path, base: str) -> sqlite3.Connection | None:
+    """The file opened `immutable=1` under a shared lock, or None when a -wal or a hot
+    -journal is there (the file alone may not hold every commit)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        _lock_shared(path, fd)
+        wal, shm = _sidecar(path, "-wal"), _sidecar(path, "-shm")
+        # An empty -wal without a -shm is a leftover no connection uses: it holds nothing.
+        if _holds_data(_sidecar(path, "-journal")) or (
+            wal.exists() and (_holds_data(wal) or shm.exists())
+        ):
+            os.close(fd)
+            return None
+        conn = connect(base + "?mode=ro&immutable=1", uri=True, factory=_ImmutableReader)
+    except BaseException:
+        os.close(fd)
+        raise
+    assert isinstance(conn, _ImmutableReader)
+    conn.lock = fd
+    return conn
+
+
+def _lock_shared(path: Path, fd: int) -> None:
+    """A shared lock on the file, waiting (up to the busy timeout) while a writer has it for
+    itself."""
+    import errno
+    import fcntl
+
+    deadline = time.monotonic() + busy_timeout_ms() / 1000
+    while True:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, _SHARED_SIZE, _SHARED_FIRST)
+            return
+        except OSError as error:
+            if error.errno not in (errno.EACCES, errno.EAGAIN):
+                raise
+            if time.monotonic() >= deadline:
+                raise StorageError(f"{path} is locked by another process") from error
+        time.sleep(0.01)
+
+
+def _sidecar(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _holds_data(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
+def _may_write(path: Path) -> bool:
+    """Whether this process may open the file for writing (its permissions and the mount)."""
+    return os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+
+
+def _nobody_may_write(path: Path) -> bool:
+    """No write permission for anyone (only a privileged process could write the file), or
+    a read-only mount."""
+    if path.stat().st_mode & 0o222 == 0:
+        return True
+    statvfs = getattr(os, "statvfs", None)
+    return statvfs is not None and bool(statvfs(path).f_flag & getattr(os, "ST_RDONLY", 1))
 
 
 def looks_like_sqlite(path: Path) -> bool:

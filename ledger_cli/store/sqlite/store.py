@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ledger_cli import interrupts
 from ledger_cli.errors import IntegrityFailure, NoLedger, StorageError
 from ledger_cli.store.base import (
     COLUMNS,
@@ -30,6 +31,7 @@ from ledger_cli.store.base import (
 )
 from ledger_cli.store.sqlite import schema
 from ledger_cli.store.sqlite.connection import (
+    busy_timeout_ms,
     connect,
     connect_for_query,
     create_file,
@@ -81,6 +83,7 @@ class SqliteStore:
         """Open the ledger at `path`. Only a write creates it (0600, folder 0700 when
         `create_folder`); a query on a missing file is NoLedger. A log whose table was
         rebuilt without its guards is refused (IntegrityFailure) unless `damaged_ok`."""
+        busy_timeout_ms()  # LEDGER_BUSY_TIMEOUT is checked by every command, never ignored
         with translate_errors(path):
             exists = path.exists()
             if not exists and not write:
@@ -171,6 +174,11 @@ class SqliteStore:
                         schema.migrate(self.conn)
                 self._version = schema.SCHEMA_VERSION
             yield
+            if not dry_run:
+                # From here on the command finishes whatever signal comes: a write that
+                # committed exits 0 with its result (interrupts.py). One that came before
+                # stops it here, rolled back.
+                interrupts.hold()
         except BaseException:
             self._version = version
             with translate_errors(self.path):
@@ -181,7 +189,11 @@ class SqliteStore:
             with translate_errors(self.path):
                 self.conn.execute("ROLLBACK")
             return
-        retry_while_busy(self.path, lambda: self.conn.execute("COMMIT"))
+        try:
+            retry_while_busy(self.path, lambda: self.conn.execute("COMMIT"))
+        except BaseException:
+            interrupts.release()  # nothing was recorded: a signal may stop the command
+            raise
         if self._schema_pending:
             self._schema_pending = False
             # Best effort: the events are committed whatever happens here, and the next
