@@ -13,7 +13,7 @@ from difflib import get_close_matches
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from ledger_cli import __version__
 from ledger_cli.errors import ExitCode, IntegrityFailure, LedgerError, OutputError
@@ -94,10 +94,26 @@ class LedgerGroup(TyperGroup):
             module = importlib.import_module(f"ledger_cli.cli.{COMMANDS[cmd_name]}")
             commands: typer.Typer = module.commands
             info = next(i for i in commands.registered_commands if command_name(i) == cmd_name)
+            if info.cls in (None, TyperCommand):
+                from ledger_cli.cli.options import LedgerCommand  # plain usage, placeholders
+
+                info.cls = LedgerCommand
             self.commands[cmd_name] = typer.main.get_command_from_info(
                 info, pretty_exceptions_short=True, rich_markup_mode=None
             )
         return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """`ledger --help`: each command with the whole first sentence of its help, wrapped,
+        never cut off mid-sentence."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         # typer suggests from the commands already built, and this group builds them lazily.
@@ -173,7 +189,7 @@ class LedgerGroup(TyperGroup):
         ):
             error.message = (
                 "No such option: --db (it goes before the command: "
-                f"ledger --db PATH {ctx.invoked_subcommand})"
+                f"ledger --db FILE {ctx.invoked_subcommand})"
             )
             error.possibilities = None
         if self.json_requested(ctx):
@@ -236,7 +252,11 @@ def root(
     db: Annotated[
         str | None,
         typer.Option(
-            "--db", envvar="LEDGER_DB", metavar="PATH", help="The ledger file (env LEDGER_DB)."
+            "--db",
+            envvar="LEDGER_DB",
+            metavar="FILE",
+            help="The ledger file, before the command (default: ledger.db in the user data "
+            "folder).",
         ),
     ] = None,
     debug: Annotated[

@@ -7,6 +7,7 @@ ledger, a locked or damaged file) they offer nothing and print nothing. The shel
 completions/ are typer's, generated from the app by completions/generate.py.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -88,3 +89,24 @@ def _refs(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
             parts = (row.date, label, amount, row.account, clean(str(who))[:40])
             found[row.ref] = " ".join(part for part in parts if part)
     return list(found.items())
+
+
+def choices(*words: tuple[str, str]) -> Callable[[str], list[tuple[str, str]]]:
+    """Completion of an option whose value is one of a few words, each with its help."""
+
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        return [(word, about) for word, about in words if word.startswith(incomplete)]
+
+    return complete
+
+
+complete_export_format = choices(
+    ("csv", "the register of every account"),
+    ("ndjson", "the whole event log: a backup"),
+    ("hledger", "a journal for hledger"),
+    ("beancount", "a beancount file"),
+)
+complete_import_format = choices(
+    ("csv", "a header line, then rows"), ("ndjson", "one object a line")
+)
+complete_period = choices(("day", "days"), ("week", "ISO weeks, from Monday"), ("month", "months"))

@@ -17,8 +17,64 @@ from ledger_cli.domain.dates import (
 )
 from ledger_cli.errors import InvalidValue
 
+# The placeholder of each option's value, by kind (SPEC: AMOUNT, DAY, WHEN, N, REF, NAME,
+# FILE), for the options that do not name their own.
+PLACEHOLDERS = {
+    "--account": "NAME",
+    "--from": "NAME",
+    "--to": "NAME",
+    "--payee": "TEXT",
+    "--memo": "TEXT",
+    "--reason": "TEXT",
+    "--date": "DAY",
+    "--since": "DAY",
+    "--statement-date": "DAY",
+    "--as-of": "WHEN",
+    "--known-at": "WHEN",
+    "--to-known-at": "WHEN",
+    "--limit": "N",
+    "--number": "N",
+    "--window": "N",
+    "--skip-lines": "N",
+    "--amount": "AMOUNT",
+    "--overdraft-limit": "AMOUNT",
+    "--statement-balance": "AMOUNT",
+    "--currency": "CODE",
+    "--db": "FILE",
+    "--output": "FILE",
+    "--keep": "FILE",
+}
 
-class AmountCommand(TyperCommand):
+
+class LedgerCommand(TyperCommand):
+    """Every command: its usage line names arguments plainly (`AMOUNT`, not typer's
+    `{AMOUNT}`), and each option's value has a placeholder of its kind (PLACEHOLDERS),
+    never a type name such as `<str>`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            flag = getattr(param, "is_flag", False)
+            if param.param_type_name == "option" and param.metavar is None and not flag:
+                param.metavar = placeholder(param.opts)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [
+            piece[1:-1] if piece.startswith("{") and piece.endswith("}") else piece
+            for piece in super().collect_usage_pieces(ctx)
+        ]
+
+
+def placeholder(names: list[str]) -> str:
+    """The placeholder of an option's value: by kind, else its long name in capitals."""
+    for name in names:
+        if name in PLACEHOLDERS:
+            return PLACEHOLDERS[name]
+    long = max(names, key=len)
+    return long.lstrip("-").replace("-", "_").upper()
+
+
+class AmountCommand(LedgerCommand):
     """A command whose AMOUNT may start with '-', so that `ledger deposit -5` is denied with
     a clear message (exit 1) instead of being taken for an option; any other unknown option
     is still a usage error (exit 2)."""
@@ -56,7 +112,11 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 AsCsv = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
 WriteDate = Annotated[
     str | None,
-    typer.Option("--date", help="Effective date, YYYY-MM-DD (default: today, local time)."),
+    typer.Option(
+        "--date",
+        help="Effective date: YYYY-MM-DD, 'today' or 'yesterday' (default: today, local time).",
+        metavar="DAY",
+    ),
 ]
 Memo = Annotated[str | None, typer.Option("--memo", "-m", help="A note kept with the entry.")]
 Payee = Annotated[str | None, typer.Option("--payee", help="Who paid or was paid.")]

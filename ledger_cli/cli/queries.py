@@ -141,7 +141,7 @@ def diff(
         str | None,
         typer.Option(
             "--to-known-at",
-            help="The later knowledge time (default: now, everything recorded).",
+            help="The later knowledge time (default: everything recorded).",
             metavar="WHEN",
         ),
     ] = None,

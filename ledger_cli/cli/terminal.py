@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ledger_cli.cli.app import chosen_file, read
+from ledger_cli.cli.completion import complete_export_format, complete_period
 from ledger_cli.cli.options import Account, AsJson, AsOf, DryRun, KnownAt, when
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
 from ledger_cli.domain.dates import parse_date
@@ -27,6 +28,7 @@ def export(
             "backup for `restore`), hledger (a journal) or beancount. Default: from the -o "
             "file's name.",
             metavar="FORMAT",
+            autocompletion=complete_export_format,
         ),
     ] = None,
     as_of: AsOf = None,
@@ -119,6 +121,7 @@ def chart(
             help="Period: day, week (ISO, from Monday) or month (default: day up to 62 "
             "days, week up to a year, month beyond).",
             metavar="PERIOD",
+            autocompletion=complete_period,
         ),
     ] = None,
     as_json: AsJson = False,

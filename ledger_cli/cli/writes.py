@@ -6,7 +6,12 @@ from typing import Annotated
 import typer
 
 from ledger_cli.cli.app import chosen_file, write
-from ledger_cli.cli.completion import complete_account, complete_open_account, complete_ref
+from ledger_cli.cli.completion import (
+    complete_account,
+    complete_import_format,
+    complete_open_account,
+    complete_ref,
+)
 from ledger_cli.cli.options import (
     MONEY_COMMAND,
     Account,
@@ -174,7 +179,12 @@ def void(
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is voided.")] = None,
     date_: Annotated[
         str | None,
-        typer.Option("--date", help="Effective date (default: that of the voided entry)."),
+        typer.Option(
+            "--date",
+            help="Effective date: YYYY-MM-DD, 'today' or 'yesterday' (default: that of the "
+            "voided entry).",
+            metavar="DAY",
+        ),
     ] = None,
     as_json: AsJson = False,
     key: IdKey = None,
@@ -407,6 +417,7 @@ def import_(
             "--format",
             help="csv or ndjson (default: from the file name, else from its first line).",
             metavar="FORMAT",
+            autocompletion=complete_import_format,
         ),
     ] = None,
     skip_denied: Annotated[

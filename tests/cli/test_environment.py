@@ -88,12 +88,12 @@ def test_db_after_the_command_says_where_it_goes(tmp_path: Path, ledger_db: Path
     ):
         code, out, err = cli(*args)
         assert (code, out) == (2, ""), (args, err)
-        hint = f"it goes before the command: ledger --db PATH {args[0]}"
+        hint = f"it goes before the command: ledger --db FILE {args[0]}"
         assert f"Error: No such option: --db ({hint})" in err, err
         assert "Traceback" not in err
     failure = json_failure(2, *cli("history", "--json", "--db", str(other)))
     assert failure["error"] == (
-        "No such option: --db (it goes before the command: ledger --db PATH history)"
+        "No such option: --db (it goes before the command: ledger --db FILE history)"
     )
     assert not other.exists() and not ledger_db.exists()
     # where it goes, it works
