@@ -14,7 +14,6 @@ from conftest import cli, ledger_env, ledger_executable
 from ledger_cli.cli.app import COMMANDS, app
 
 
-
 def _command(name: str) -> typer.core.TyperCommand:
     group = typer.main.get_command(app)
     ctx = group.make_context("ledger", [name], resilient_parsing=True)
