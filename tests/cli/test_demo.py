@@ -220,7 +220,8 @@ def test_json_is_one_document_of_each_commands_json(temp: Path, ledger_db: Path)
         "10000.00", "6000.00", "5800.00", "4549.50", "7049.50"
     ]
     assert document["balance"] == {"account": "checking", "currency": "USD",
-                                   "balance": "7049.50", "as_of": None, "known_at": None}
+                                   "balance": "7049.50", "as_of": None,
+                                   "known_at": document["audit"][-1]["recorded_at"]}
     assert [(r["ref"], r["amount"], r["balance"]) for r in document["history"]] == [
         ("T1", "10000.00", "10000.00"), ("T2", "-4000.00", "6000.00"),
         ("T3", "-200.00", "5800.00"), ("T4", "-1250.50", "4549.50"),

@@ -88,7 +88,8 @@ def bash(words: list[str], **env: str) -> list[str]:
 
 
 def test_bash_completes_commands() -> None:
-    assert bash(["ledger", "de"]) == ["deposit"]
+    assert bash(["ledger", "dep"]) == ["deposit"]
+    assert bash(["ledger", "de"]) == ["demo", "deposit"]
     assert bash(["ledger", "exp"]) == ["export"]
     assert {"rebuild", "reconcile", "restore"} <= set(bash(["ledger", "re"]))
 
@@ -154,7 +155,7 @@ def test_zsh_completes_on_tab(tmp_path: Path) -> None:
     driver.write_text(ZSH_DRIVER.format(script=shlex.quote(str(COMPLETIONS / "_ledger"))),
                       encoding="utf-8")
     result = subprocess.run(
-        ["zsh", "-f", str(driver), "ledger de", "ledger balance -a sa", "ledger void T2"],
+        ["zsh", "-f", str(driver), "ledger dep", "ledger balance -a sa", "ledger void T2"],
         env=shell_env(), capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
@@ -173,6 +174,6 @@ def fish(line: str) -> list[str]:
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
 def test_fish_completes(books: dict[str, str]) -> None:
-    assert fish("ledger de") == ["deposit"]
+    assert fish("ledger dep") == ["deposit"]
     assert fish("ledger balance -a ") == ["checking", "old", "savings"]
     assert set(fish("ledger void ")) == {books["salary"], books["rent"], books["save"]}
