@@ -212,7 +212,9 @@ def _transaction(plan: Plan, ref: str) -> Transaction:
     return tx
 
 
-def _add_void(plan: Plan, tx: Transaction, on: date, details: dict[str, str | None]) -> None:
+def _add_void(
+    plan: Plan, tx: Transaction, on: date, details: dict[str, str | None], *, warn: bool = True
+) -> None:
     """The events that cancel `tx`, one per entry; a void carries the payee of what it
     voids, so that a register filtered by payee sums to the truth."""
     plan.voided.add(tx.ref)
@@ -225,7 +227,8 @@ def _add_void(plan: Plan, tx: Transaction, on: date, details: dict[str, str | No
             on,
             {"voids": tx.ref, "payee": _payee(tx), **details},
         )
-        _warn_below_limit(plan, account, "the void")
+        if warn:
+            _warn_below_limit(plan, account, "the void")
 
 
 def _payee(tx: Transaction) -> str | None:
@@ -258,11 +261,16 @@ def _unvoid(plan: Plan, cmd: Unvoid) -> Decision:
         raise Denied(f"{cmd.ref} is not voided; there is nothing to unvoid")
     else:
         original, void = tx, _transaction(plan, tx.voided_by)
-    replacement = void.details.get("amended_by")
-    if replacement is not None and _transaction(plan, str(replacement)).voided_by is None:
+    live = _live_correction(plan, original, void)
+    if live is not None:
+        how = (
+            f"was amended by {live}"
+            if live == void.details.get("amended_by")
+            else f"was amended, and {live} now stands in its place"
+        )
         raise Denied(
-            f"{original.ref} was amended by {replacement}; void {replacement} first to go "
-            f"back to {original.ref} (or amend {replacement} again)"
+            f"{original.ref} {how}; void {live} first to go back to {original.ref} (or amend "
+            f"{live} again)"
         )
     number = original.details.get("number") if original.kind == EventType.CHECK_WRITTEN else None
     if number is not None:
@@ -291,6 +299,30 @@ def _unvoid(plan: Plan, cmd: Unvoid) -> Decision:
         plan.add(EventType.VOID_REVERSED, account, amount, on, details)
         _warn_below_limit(plan, account, "restoring the entry")
     return plan.decision()
+
+
+def _live_correction(plan: Plan, original: Transaction, void: Transaction) -> str | None:
+    """The entry that stands for `original` now, if any: of an entry and its corrections by
+    `amend`, at most one may count. Walks forward from `void` (the replacement it made, and
+    that replacement's own replacements) and back through what `original` amends."""
+    seen = {original.ref}
+    step: Transaction | None = void
+    while step is not None and (ref := step.details.get("amended_by")) is not None:
+        replacement = _transaction(plan, str(ref))
+        if replacement.ref in seen:
+            break
+        seen.add(replacement.ref)
+        if replacement.voided_by is None:
+            return replacement.ref
+        step = _transaction(plan, replacement.voided_by)
+    earlier = original.details.get("amends")
+    while earlier is not None and str(earlier) not in seen:
+        before = _transaction(plan, str(earlier))
+        seen.add(before.ref)
+        if before.voided_by is None:
+            return before.ref
+        earlier = before.details.get("amends")
+    return None
 
 
 # What `amend` can replace, and the command that records each kind again.
@@ -323,11 +355,15 @@ def _amend(plan: Plan, cmd: Amend) -> Decision:
         )
     replacement, same_amount = _replacement(plan, tx, cmd)
     plan.void_dates_chosen = False
-    _add_void(plan, tx, tx.date, {"amended_by": f"T{int(plan.ref[1:]) + 1}"})
+    # Its void on its own date, as a void is; only where the whole amend leaves an account
+    # matters to a warning, not the moment between the void and the replacement.
+    _add_void(plan, tx, tx.date, {"amended_by": f"T{int(plan.ref[1:]) + 1}"}, warn=False)
     void_ref = plan.ref
     plan.next_transaction()
     start = len(plan.events)
     decide_in(plan, replacement)
+    for name in dict.fromkeys(name for name, _ in tx.entries):
+        _warn_below_limit(plan, plan.state.accounts[name], "the amend")
     plan.events[start:] = [
         event._replace(details={**event.details, "amends": tx.ref})
         for event in plan.events[start:]
@@ -365,14 +401,14 @@ def _replacement(plan: Plan, tx: Transaction, cmd: Amend) -> tuple[Command, bool
             raise InvalidValue(f"{tx.ref} is {what}, which has no {key}; it cannot be amended")
     amount = abs(signed) if cmd.amount is None else parse_amount(cmd.amount, cur)
     # An empty --payee or --memo removes it.
-    payee = old.get("payee") if cmd.payee is None else cmd.payee or None
-    memo = old.get("memo") if cmd.memo is None else cmd.memo or None
+    payee = (old.get("payee") if cmd.payee is None else cmd.payee) or None
+    memo = (old.get("memo") if cmd.memo is None else cmd.memo) or None
     on = cmd.date or tx.date
     number = old.get("number") if cmd.number is None else cmd.number
     if (amount, payee, memo, on, number) == (
         abs(signed),
-        old.get("payee"),
-        old.get("memo"),
+        old.get("payee") or None,  # an empty payee or memo is none
+        old.get("memo") or None,
         tx.date,
         old.get("number"),
     ):

@@ -121,7 +121,7 @@ def statement(output: Output, result: Statement, *, as_json: bool) -> None:
         )
     summary = ", ".join(f"{count} {kind}" for kind, count in counts.items() if count)
     prefix = "Dry run, nothing written: " if result.dry_run else ""
-    cleared = f"; cleared as {result.cleared.ref}" if result.cleared and not result.dry_run else ""
+    cleared = f"; cleared as {result.cleared.ref}" if result.cleared else ""
     output.line(clean(f"{prefix}{summary or 'no rows'}{cleared}."))
 
 
