@@ -173,3 +173,31 @@ def test_a_writer_cannot_checkpoint_into_a_file_read_as_immutable(
         assert [row.seq for row in store.rows()] == [1, 2, 3]
     assert sidecars(books) == ["ledger.db-shm", "ledger.db-wal"]  # the writer's, kept
     assert event_count(books) == 4
+
+
+def test_a_dry_run_on_a_read_only_file_works_and_leaves_nothing(
+    books: Path, tmp_path: Path
+) -> None:
+    """Bug 1, second part: `statement --dry-run` on a read-only ledger was refused, though
+    it writes nothing. Every dry run now reads the file only (run as its owner, for whom
+    chmod 400 means read-only)."""
+    (tmp_path / "bank").mkdir()
+    statement = tmp_path / "bank" / "march.csv"
+    statement.write_text("date,description,amount\n2026-03-01,Salary,10\n2026-03-05,FEE,-1\n")
+    before = books.read_bytes()
+    books.chmod(0o400)
+    try:
+        for args in (
+            ("statement", str(statement), "-a", "checking", "--dry-run"),
+            ("deposit", "5", "--dry-run"),
+            ("void", "T2", "--dry-run"),
+        ):
+            done = run_as_owner(books, *args)
+            assert done.returncode == 0, (args, done.stderr)
+            assert "Dry run, nothing written: " in done.stdout, done.stdout
+            assert sidecars(books) == ["bank"] and mode(books) == 0o400
+        done = run_as_owner(books, "deposit", "5")
+        assert done.returncode == 4 and "read-only" in done.stderr, done.stderr
+    finally:
+        books.chmod(0o600)
+    assert books.read_bytes() == before
