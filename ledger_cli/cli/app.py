@@ -199,7 +199,7 @@ class LedgerGroup(TyperGroup):
             raise typer.Exit(code) from error
 
     def report(self, ctx: Any, message: str, code: int) -> None:
-        from ledger_cli.cli.main import report
+        from ledger_cli.cli.failures import report
 
         report(message, code, self.json_requested(ctx))
 

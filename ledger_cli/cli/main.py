@@ -16,6 +16,7 @@ def main() -> None:
     for signum in (_signal.SIGINT, _signal.SIGTERM):
         _signal.signal(signum, lambda signum, frame: noted.append(signum))
     from ledger_cli import interrupts
+    from ledger_cli.cli.failures import json_requested, report
 
     interrupts.install(noted)
     try:
@@ -36,34 +37,3 @@ def main() -> None:
         # recorded. (A command's own interruption is reported by the root group.)
         report(str(stop), stop.exit_code, json_requested(sys.argv[1:]))
         sys.exit(stop.exit_code)
-
-
-def json_requested(args: list[str]) -> bool:
-    """`--json` among the arguments, before a `--` that ends the options."""
-    return "--json" in (args[: args.index("--")] if "--" in args else args)
-
-
-def report(message: str, code: int, as_json: bool) -> None:
-    """A failure on stderr: `ledger: MESSAGE`, or with --json one JSON object,
-    `{"error": MESSAGE, "code": EXIT}`. Nothing when stderr is closed."""
-    stream = sys.stderr
-    if stream is None:
-        return
-    if as_json:
-        import json
-
-        try:
-            text = json.dumps({"error": message, "code": code}, ensure_ascii=False)
-            text.encode(stream.encoding or "utf-8")
-        except (UnicodeEncodeError, LookupError):
-            # Bytes of a path that are not UTF-8 (surrogates): JSON escapes carry them.
-            text = json.dumps({"error": message, "code": code})
-    else:
-        from ledger_cli.view.output import clean
-
-        text = f"ledger: {clean(message)}"
-    try:
-        stream.write(text + "\n")
-        stream.flush()
-    except (OSError, ValueError):
-        pass  # stderr is gone too: the exit status still tells

@@ -128,6 +128,25 @@ class Plan:
                 f"{account.money(account.overdraft_limit)}"
             )
 
+    def warn_below_limit(self, account: AccountState, what: str) -> None:
+        """A warning when `what` (a fee, a void, ...) leaves `account` below its overdraft
+        limit: recorded all the same, since it is not a debit the user starts."""
+        after = self.balance(account)
+        if after < -account.overdraft_limit:
+            self.warnings.append(
+                f"{what} leaves {account.name} at {account.money(after)}, below its overdraft "
+                f"limit of {account.money(account.overdraft_limit)}"
+            )
+
+    def check_holder(self, account: str, number: int) -> str | None:
+        """The ref of the live check with `number` in `account`: the number of a voided
+        check is free again, for the check that replaces it."""
+        used = self.state.checks.get((account, number))
+        if used is None or used in self.voided:
+            return None
+        tx = self.state.transactions.get(used)
+        return used if tx is None or tx.voided_by is None else None
+
     def balance(self, account: AccountState) -> int:
         for event in reversed(self.events):
             if event.account == account.name:

@@ -1,0 +1,304 @@
+"""The way back from a mistake (SPEC 10): `void` cancels a transaction, `unvoid` takes a void
+back and restores the entry as it was, `amend` replaces a transaction by a corrected one (its
+void and the replacement, in one command). Events are never edited: each correction is events
+of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from ledger_cli.domain.commands import (
+    Amend,
+    ChargeFee,
+    Command,
+    Deposit,
+    PayInterest,
+    Transfer,
+    Unvoid,
+    Void,
+    Withdraw,
+    WriteCheck,
+)
+from ledger_cli.domain.events import EventType
+from ledger_cli.domain.money import format_amount, parse_amount
+from ledger_cli.domain.plan import Decision, Plan, text
+from ledger_cli.domain.state import Transaction
+from ledger_cli.errors import Denied, InvalidValue
+
+# How a command is decided into a plan (decider.decide_in): amend decides its replacement so.
+Decide = Callable[[Plan, Command], Decision]
+
+
+def decide(plan: Plan, command: Void | Unvoid | Amend, decide_in: Decide) -> Decision:
+    """The events of a correction, or a denial."""
+    match command:
+        case Void():
+            return void(plan, command)
+        case Unvoid():
+            return unvoid(plan, command)
+    return amend(plan, command, decide_in)
+
+
+def void(plan: Plan, cmd: Void) -> Decision:
+    text(cmd.ref, "the reference")
+    tx = _transaction(plan, cmd.ref)
+    if tx.voids is not None:
+        raise Denied(
+            f"{cmd.ref} is itself a void (of {tx.voids}); it cannot be voided "
+            f"(`ledger unvoid {cmd.ref}` reverses it)"
+        )
+    if tx.kind == EventType.VOID_REVERSED:
+        raise Denied(
+            f"{cmd.ref} reverses a void (of {tx.details.get('restores')}); void "
+            f"{tx.details.get('restores')} again instead"
+        )
+    if tx.voided_by is not None:
+        raise Denied(f"{cmd.ref} was already voided by {tx.voided_by}")
+    if not tx.entries:
+        raise Denied(f"{cmd.ref} moves no money; there is nothing to void")
+    on = cmd.date or tx.date
+    if on < tx.date:
+        raise Denied(
+            f"a void of {cmd.ref} cannot be dated {on.isoformat()}, before the transaction "
+            f"itself ({tx.date.isoformat()})"
+        )
+    _add_void(plan, tx, on, {"reason": text(cmd.reason, "reason")})
+    return plan.decision()
+
+
+def _transaction(plan: Plan, ref: str) -> Transaction:
+    tx = plan.state.transactions.get(ref)
+    if tx is None:
+        raise Denied(f"no transaction '{ref}'")
+    return tx
+
+
+def _add_void(
+    plan: Plan, tx: Transaction, on: date, details: dict[str, str | None], *, warn: bool = True
+) -> None:
+    """The events that cancel `tx`, one per entry; a void carries the payee of what it
+    voids, so that a register filtered by payee sums to the truth."""
+    plan.voided.add(tx.ref)
+    for name, amount in tx.entries:
+        account = plan.account(name, on=on)
+        plan.add(
+            EventType.TRANSACTION_VOIDED,
+            account,
+            -amount,
+            on,
+            {"voids": tx.ref, "payee": _payee(tx), **details},
+        )
+        if warn:
+            plan.warn_below_limit(account, "the void")
+
+
+def _payee(tx: Transaction) -> str | None:
+    payee = tx.details.get("payee")
+    return None if payee is None else str(payee)
+
+
+def unvoid(plan: Plan, cmd: Unvoid) -> Decision:
+    """Reverse a void: the voided entry is restored as it was (amount, cleared status,
+    check number), effective on the void's date unless --date says otherwise."""
+    text(cmd.ref, "the reference")
+    tx = _transaction(plan, cmd.ref)
+    if tx.voids is not None:
+        void, original = tx, _transaction(plan, tx.voids)
+        if original.voided_by != void.ref:
+            now = f"voided by {original.voided_by}" if original.voided_by else "not voided"
+            raise Denied(f"{void.ref} was already reversed; {original.ref} is {now}")
+    elif tx.kind == EventType.VOID_REVERSED:
+        raise Denied(f"{cmd.ref} is itself an unvoid (of {tx.details.get('unvoids')})")
+    elif tx.voided_by is None:
+        raise Denied(f"{cmd.ref} is not voided; there is nothing to unvoid")
+    else:
+        original, void = tx, _transaction(plan, tx.voided_by)
+    live = _live_correction(plan, original, void)
+    if live is not None:
+        how = (
+            f"was amended by {live}"
+            if live == void.details.get("amended_by")
+            else f"was amended, and {live} now stands in its place"
+        )
+        raise Denied(
+            f"{original.ref} {how}; void {live} first to go back to {original.ref} (or amend "
+            f"{live} again)"
+        )
+    number = original.details.get("number") if original.kind == EventType.CHECK_WRITTEN else None
+    if number is not None:
+        name = original.entries[0][0]
+        holder = plan.check_holder(name, int(number))
+        if holder is not None and holder != original.ref:
+            raise Denied(
+                f"check number {number} is used again by {holder} in {name}; void {holder} "
+                f"before unvoiding {original.ref}"
+            )
+    on = cmd.date or void.date
+    if on < void.date:
+        raise Denied(
+            f"the reversal of {void.ref} cannot be dated {on.isoformat()}, before the void "
+            f"itself ({void.date.isoformat()})"
+        )
+    details = {
+        "unvoids": void.ref,
+        "restores": original.ref,
+        "payee": _payee(original),
+        "number": None if number is None else int(number),
+        "reason": text(cmd.reason, "reason"),
+    }
+    for name, amount in original.entries:
+        account = plan.account(name, on=on)
+        plan.add(EventType.VOID_REVERSED, account, amount, on, details)
+        plan.warn_below_limit(account, "restoring the entry")
+    return plan.decision()
+
+
+def _live_correction(plan: Plan, original: Transaction, void: Transaction) -> str | None:
+    """The entry that stands for `original` now, if any: of an entry and its corrections by
+    `amend`, at most one may count. Walks forward from `void` (the replacement it made, and
+    that replacement's own replacements) and back through what `original` amends."""
+    seen = {original.ref}
+    step: Transaction | None = void
+    while step is not None and (ref := step.details.get("amended_by")) is not None:
+        replacement = _transaction(plan, str(ref))
+        if replacement.ref in seen:
+            break
+        seen.add(replacement.ref)
+        if replacement.voided_by is None:
+            return replacement.ref
+        step = _transaction(plan, replacement.voided_by)
+    earlier = original.details.get("amends")
+    while earlier is not None and str(earlier) not in seen:
+        before = _transaction(plan, str(earlier))
+        seen.add(before.ref)
+        if before.voided_by is None:
+            return before.ref
+        earlier = before.details.get("amends")
+    return None
+
+
+# What `amend` can replace, and the command that records each kind again.
+_AMENDABLE = {
+    EventType.FUNDS_DEPOSITED: "a deposit",
+    EventType.CHECK_WRITTEN: "a check",
+    EventType.CASH_WITHDRAWN: "a withdrawal",
+    EventType.TRANSFER_SENT: "a transfer",
+    EventType.FEE_CHARGED: "a fee",
+    EventType.INTEREST_PAID: "interest",
+}
+
+
+def amend(plan: Plan, cmd: Amend, decide_in: Decide) -> Decision:
+    """Void `cmd.ref` and record its replacement, with the original's fields but those
+    given, in one command: two transactions, the void's and the replacement's (whose
+    events name the ref they amend). A cleared entry stays cleared when its amount is
+    unchanged: the bank has it."""
+    text(cmd.ref, "the reference")
+    tx = _transaction(plan, cmd.ref)
+    if tx.voids is not None:
+        raise Denied(f"{cmd.ref} is a void (of {tx.voids}); a void cannot be amended")
+    if tx.kind == EventType.VOID_REVERSED:
+        raise Denied(f"{cmd.ref} reverses a void; amend {tx.details.get('restores')} instead")
+    if tx.kind not in _AMENDABLE:
+        raise Denied(f"{cmd.ref} moves no money (it opens, closes or clears); it cannot be amended")
+    if tx.voided_by is not None:
+        raise Denied(
+            f"{cmd.ref} is voided (by {tx.voided_by}); unvoid it first, or record a new entry"
+        )
+    replacement, same_amount = _replacement(plan, tx, cmd)
+    plan.void_dates_chosen = False
+    # Its void on its own date, as a void is; only where the whole amend leaves an account
+    # matters to a warning, not the moment between the void and the replacement.
+    _add_void(plan, tx, tx.date, {"amended_by": f"T{int(plan.ref[1:]) + 1}"}, warn=False)
+    void_ref = plan.ref
+    plan.next_transaction()
+    start = len(plan.events)
+    decide_in(plan, replacement)
+    for name in dict.fromkeys(name for name, _ in tx.entries):
+        plan.warn_below_limit(plan.state.accounts[name], "the amend")
+    plan.events[start:] = [
+        event._replace(details={**event.details, "amends": tx.ref})
+        for event in plan.events[start:]
+    ]
+    _keep_cleared(plan, tx, void_ref, same_amount=same_amount)
+    return plan.decision()
+
+
+def _replacement(plan: Plan, tx: Transaction, cmd: Amend) -> tuple[Command, bool]:
+    """The command that records `tx` again with the fields `cmd` changes, and whether its
+    amount is the original's; denied when it changes nothing, or a field the entry does
+    not have."""
+    kind = EventType(str(tx.kind))
+    what = _AMENDABLE[kind]
+    name, signed = tx.entries[0]
+    cur = plan.state.accounts[name].currency
+    old = tx.details
+    fields = {"amount", "memo", "date"}
+    if kind in (EventType.FUNDS_DEPOSITED, EventType.FEE_CHARGED, EventType.INTEREST_PAID):
+        fields.add("payee")
+    if kind == EventType.CHECK_WRITTEN:
+        fields |= {"payee", "number"}
+    given = {
+        "amount": cmd.amount,
+        "payee": cmd.payee,
+        "memo": cmd.memo,
+        "date": cmd.date,
+        "number": cmd.number,
+    }
+    changes = {key: value for key, value in given.items() if value is not None}
+    if not changes:
+        raise InvalidValue("say what to change: --amount, --payee, --memo, --date or --number")
+    for key in changes:
+        if key not in fields:
+            raise InvalidValue(f"{tx.ref} is {what}, which has no {key}; it cannot be amended")
+    amount = abs(signed) if cmd.amount is None else parse_amount(cmd.amount, cur)
+    # An empty --payee or --memo removes it.
+    payee = (old.get("payee") if cmd.payee is None else cmd.payee) or None
+    memo = (old.get("memo") if cmd.memo is None else cmd.memo) or None
+    on = cmd.date or tx.date
+    number = old.get("number") if cmd.number is None else cmd.number
+    if (amount, payee, memo, on, number) == (
+        abs(signed),
+        old.get("payee") or None,  # an empty payee or memo is none
+        old.get("memo") or None,
+        tx.date,
+        old.get("number"),
+    ):
+        raise Denied(f"{tx.ref} already has these values; there is nothing to amend")
+    typed = format_amount(amount, cur)
+    payee_, memo_ = _optional(payee), _optional(memo)
+    force = cmd.force
+    command: Command
+    match kind:
+        case EventType.FUNDS_DEPOSITED:
+            command = Deposit(typed, on, name, payee_, memo_, force)
+        case EventType.FEE_CHARGED:
+            command = ChargeFee(typed, on, name, payee_, memo_, force)
+        case EventType.INTEREST_PAID:
+            command = PayInterest(typed, on, name, payee_, memo_, force)
+        case EventType.CHECK_WRITTEN:
+            check_number = None if number is None else int(number)
+            command = WriteCheck(typed, on, name, check_number, payee_, memo_, force)
+        case EventType.CASH_WITHDRAWN:
+            command = Withdraw(typed, on, name, memo_, force)
+        case _:
+            command = Transfer(typed, on, name, str(old["to"]), memo_, force)
+    return command, amount == abs(signed)
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _keep_cleared(plan: Plan, tx: Transaction, void_ref: str, *, same_amount: bool) -> None:
+    """The bank had the original: its void is cleared with it (they cancel out at the bank
+    too), and so is the replacement when the amount is the one the bank has."""
+    for name in dict.fromkeys(name for name, _ in tx.entries):
+        if not plan.status(tx.ref, name):
+            continue
+        account = plan.account(name, on=tx.date)
+        refs = [void_ref, plan.ref] if same_amount else [void_ref]
+        for ref in refs:
+            plan.add(EventType.TRANSACTION_CLEARED, account, 0, tx.date, {"clears": ref})
+            plan.statuses[(ref, name)] = "c"
