@@ -144,9 +144,9 @@ def test_an_ambiguous_amount_is_denied_naming_both_readings(tmp_path: Path) -> N
     assert balance("giro") == Decimal("2486.64")
 
 
-def test_decimal_comma_amounts_are_exact() -> None:
+def test_decimal_comma_amounts_are_exact(tmp_path: Path) -> None:
     ok("open", "giro", "--currency", "EUR", "--date", "2026-01-01")
-    path = write(Path("amounts.csv").absolute(), "Datum;Text;Betrag",
+    path = write(tmp_path / "amounts.csv", "Datum;Text;Betrag",
                  "2026-02-01;A;1.234,56", "2026-02-02;B;-1.234,56", "2026-02-03;C;1234,56",
                  "2026-02-04;D;-0,01", "2026-02-05;E;12.345.678,90", "2026-02-06;F;7")
     code, report, _ = statement(path, "-a", "giro", "--decimal-comma", "--dry-run",
