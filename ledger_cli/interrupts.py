@@ -19,17 +19,20 @@ In a process that did not install the handler (the tests run the app in-process)
 `release` change nothing: SIGINT raises Python's own KeyboardInterrupt, which the CLI reports in
 the same way.
 
-Like errors.py, this module imports nothing of the tool, so that every layer may call it.
+Like errors.py, this module imports nothing of the tool, so that every layer may call it. It
+speaks to the interpreter's own `_signal` (loaded at every start) rather than `signal` and
+`typing`, which would add their imports (enum, typing: most of `ledger --version`) to every
+command's start.
 """
 
 from __future__ import annotations
 
-import signal
+import _signal  # type: ignore[import-not-found]
 import sys
 from types import FrameType
-from typing import Any
 
-_MESSAGES = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+SIGINT, SIGTERM = int(_signal.SIGINT), int(_signal.SIGTERM)
+_MESSAGES = {SIGINT: "interrupted", SIGTERM: "terminated"}
 
 
 class Interrupted(BaseException):
@@ -39,7 +42,7 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         self.signum = signum
         self.exit_code = 128 + signum  # 130 for SIGINT, 143 for SIGTERM
-        super().__init__(_MESSAGES.get(signal.Signals(signum), "interrupted"))
+        super().__init__(_MESSAGES.get(signum, "interrupted"))
 
 
 class _State:
@@ -65,13 +68,13 @@ def install(noted: list[int] | None = None) -> None:
     """Note SIGINT and SIGTERM from now on (the console script, as it starts); `noted`: the
     signals its own first handler noted before this one took over."""
     for signum in _MESSAGES:
-        signal.signal(signum, _handler)
+        _signal.signal(signum, _handler)
     _state.installed = True
     if noted and _state.pending is None:
         _state.pending = noted[0]
     previous = sys.unraisablehook
 
-    def swallowed(unraisable: Any) -> None:
+    def swallowed(unraisable: sys.UnraisableHookArgs) -> None:
         # A signal raised inside a finalizer or a weakref callback (importlib runs them
         # during imports), where Python prints the exception and goes on: note it again, for
         # `hold` to act on before any commit, and let the next signal raise.
@@ -101,7 +104,7 @@ def disarm() -> None:
     (blocked) until the process has exited. (Python restores the default actions while it
     shuts down, which would otherwise let a late signal kill a process that has finished.)"""
     _state.armed = False
-    _block(signal.SIG_BLOCK)
+    _block(_signal.SIG_BLOCK)
 
 
 def hold() -> None:
@@ -113,14 +116,14 @@ def hold() -> None:
         _state.armed = False
         raise Interrupted(signum)
     _state.holding = True
-    _block(signal.SIG_BLOCK)
+    _block(_signal.SIG_BLOCK)
 
 
 def release() -> None:
     """The commit failed and nothing was recorded: a signal stops the command again, and one
     that arrived meanwhile stops it now."""
     _state.holding = False
-    _block(signal.SIG_UNBLOCK)  # a signal blocked meanwhile is delivered now, and raises
+    _block(_signal.SIG_UNBLOCK)  # a signal blocked meanwhile is delivered now, and raises
     if _state.installed and _state.armed and _state.pending is not None:
         signum, _state.pending = _state.pending, None
         _state.armed = False
@@ -130,7 +133,7 @@ def release() -> None:
 def _block(how: int) -> None:
     """Block or unblock SIGINT and SIGTERM for this process, where the platform can (only in
     the console script: a process that did not install the handler keeps its own)."""
-    mask = getattr(signal, "pthread_sigmask", None)
+    mask = getattr(_signal, "pthread_sigmask", None)
     if _state.installed and mask is not None:
         mask(how, _MESSAGES)
 

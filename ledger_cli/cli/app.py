@@ -6,7 +6,6 @@ reaches a user unless --debug or LEDGER_DEBUG=1 asks for it.
 
 import importlib
 import os
-import signal
 import sys
 import traceback
 from difflib import get_close_matches
@@ -17,7 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from ledger_cli import __version__
 from ledger_cli.errors import ExitCode, IntegrityFailure, LedgerError, OutputError
-from ledger_cli.interrupts import Interrupted
+from ledger_cli.interrupts import SIGINT, Interrupted
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -144,7 +143,7 @@ class LedgerGroup(TyperGroup):
         except (Interrupted, KeyboardInterrupt) as error:
             # Before a commit (after it, signals only get noted: interrupts.py): nothing
             # was recorded.
-            stop = error if isinstance(error, Interrupted) else Interrupted(signal.SIGINT)
+            stop = error if isinstance(error, Interrupted) else Interrupted(SIGINT)
             self.report(ctx, str(stop), stop.exit_code)
             raise typer.Exit(stop.exit_code) from error
         except typer.TyperException as error:
