@@ -32,6 +32,12 @@ def _entry_accounts(plan: Plan, ref: str, only: str | None) -> tuple[date, list[
         raise Denied(f"no transaction '{ref}'")
     if not tx.entries:
         raise Denied(f"{ref} moves no money; there is nothing the bank could have")
+    if tx.kind == EventType.VOID_REVERSED:
+        # It cancels a void within the books: the bank sees neither.
+        raise Denied(
+            f"{ref} reverses a void; the bank has the entry it restores "
+            f"({tx.details.get('restores')}), not this"
+        )
     names = list(dict.fromkeys(name for name, _ in tx.entries))
     if only is not None:
         check_account_name(only)

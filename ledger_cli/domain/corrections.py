@@ -116,11 +116,12 @@ def unvoid(plan: Plan, cmd: Unvoid) -> Decision:
         original, void = tx, _transaction(plan, tx.voided_by)
     live = _live_correction(plan, original, void)
     if live is not None:
-        how = (
-            f"was amended by {live}"
-            if live == void.details.get("amended_by")
-            else f"was amended, and {live} now stands in its place"
-        )
+        if live == void.details.get("amended_by"):
+            how = f"was amended by {live}"
+        elif _amends_chain(plan, original, live):
+            how = f"amends {live}, which stands again"
+        else:
+            how = f"was amended, and {live} now stands in its place"
         raise Denied(
             f"{original.ref} {how}; void {live} first to go back to {original.ref} (or amend "
             f"{live} again)"
@@ -149,33 +150,58 @@ def unvoid(plan: Plan, cmd: Unvoid) -> Decision:
     }
     for name, amount in original.entries:
         account = plan.account(name, on=on)
+        if amount < 0 and original.kind in _USER_DEBITS:
+            # A check, a withdrawal or a transfer out again: a debit the user starts.
+            plan.debit_allowed(account, -amount, f"restoring {original.ref}")
         plan.add(EventType.VOID_REVERSED, account, amount, on, details)
         plan.warn_below_limit(account, "restoring the entry")
     return plan.decision()
 
 
+# The debits a user starts, bounded by the overdraft limit (a fee is the bank's: SPEC 5).
+_USER_DEBITS = (EventType.CHECK_WRITTEN, EventType.CASH_WITHDRAWN, EventType.TRANSFER_SENT)
+
+
 def _live_correction(plan: Plan, original: Transaction, void: Transaction) -> str | None:
     """The entry that stands for `original` now, if any: of an entry and its corrections by
     `amend`, at most one may count. Walks forward from `void` (the replacement it made, and
-    that replacement's own replacements) and back through what `original` amends."""
+    that replacement's own replacements), and back through what `original` amends, each of
+    those forward again from its own void."""
     seen = {original.ref}
-    step: Transaction | None = void
-    while step is not None and (ref := step.details.get("amended_by")) is not None:
-        replacement = _transaction(plan, str(ref))
-        if replacement.ref in seen:
-            break
-        seen.add(replacement.ref)
-        if replacement.voided_by is None:
-            return replacement.ref
-        step = _transaction(plan, replacement.voided_by)
+
+    def forward(step: Transaction | None) -> str | None:
+        while step is not None and (ref := step.details.get("amended_by")) is not None:
+            if str(ref) in seen:
+                return None
+            seen.add(str(ref))
+            replacement = _transaction(plan, str(ref))
+            if replacement.voided_by is None:
+                return replacement.ref
+            step = _transaction(plan, replacement.voided_by)
+        return None
+
+    live = forward(void)
     earlier = original.details.get("amends")
-    while earlier is not None and str(earlier) not in seen:
+    while live is None and earlier is not None and str(earlier) not in seen:
         before = _transaction(plan, str(earlier))
         seen.add(before.ref)
         if before.voided_by is None:
             return before.ref
+        live = forward(_transaction(plan, before.voided_by))
         earlier = before.details.get("amends")
-    return None
+    return live
+
+
+def _amends_chain(plan: Plan, tx: Transaction, ref: str) -> bool:
+    """Whether `ref` is among what `tx` amends, directly or through earlier amends."""
+    earlier = tx.details.get("amends")
+    seen: set[str] = set()
+    while earlier is not None and str(earlier) not in seen:
+        if str(earlier) == ref:
+            return True
+        seen.add(str(earlier))
+        earlier = _transaction(plan, str(earlier)).details.get("amends")
+    return False
 
 
 # What `amend` can replace, and the command that records each kind again.
@@ -251,7 +277,7 @@ def _replacement(plan: Plan, tx: Transaction, cmd: Amend) -> tuple[Command, bool
         raise InvalidValue("say what to change: --amount, --payee, --memo, --date or --number")
     for key in changes:
         if key not in fields:
-            raise InvalidValue(f"{tx.ref} is {what}, which has no {key}; it cannot be amended")
+            raise InvalidValue(f"{tx.ref} is {what}, which has no {key}: --{key} does not apply")
     amount = abs(signed) if cmd.amount is None else parse_amount(cmd.amount, cur)
     # An empty --payee or --memo removes it.
     payee = (old.get("payee") if cmd.payee is None else cmd.payee) or None
@@ -292,13 +318,16 @@ def _optional(value: object) -> str | None:
 
 
 def _keep_cleared(plan: Plan, tx: Transaction, void_ref: str, *, same_amount: bool) -> None:
-    """The bank had the original: its void is cleared with it (they cancel out at the bank
-    too), and so is the replacement when the amount is the one the bank has."""
+    """The bank had the original. With the same amount, it has the replacement too: the void
+    and the replacement are cleared with it (they cancel out, at the bank as here), so the
+    cleared balance stays the bank's. With another amount neither is: the bank has shown
+    neither a reversal nor the new amount, and the cleared balance still is what it has."""
+    if not same_amount:
+        return
     for name in dict.fromkeys(name for name, _ in tx.entries):
         if not plan.status(tx.ref, name):
             continue
         account = plan.account(name, on=tx.date)
-        refs = [void_ref, plan.ref] if same_amount else [void_ref]
-        for ref in refs:
+        for ref in (void_ref, plan.ref):
             plan.add(EventType.TRANSACTION_CLEARED, account, 0, tx.date, {"clears": ref})
             plan.statuses[(ref, name)] = "c"

@@ -90,6 +90,11 @@ def _close(plan: Plan, cmd: CloseAccount) -> Decision:
             f"account '{cmd.name}' has a balance of {account.money(account.balance)}; "
             "only an account at 0 can be closed"
         )
+    if cmd.date < account.opened_on:
+        raise Denied(
+            f"{cmd.name} was opened on {account.opened_on.isoformat()}; it cannot be closed "
+            f"on {cmd.date.isoformat()}, before that"
+        )
     if account.last_entry_on is not None and cmd.date < account.last_entry_on:
         raise Denied(
             f"{cmd.name} has entries up to {account.last_entry_on.isoformat()}; it cannot be "

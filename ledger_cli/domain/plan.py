@@ -96,12 +96,18 @@ class Plan:
         if kind in MONEY_TYPES and account.sealed_through and on <= account.sealed_through:
             if not self.force:
                 sealed = account.sealed_through.isoformat()
-                later = (
-                    f"date it after {sealed} with --date, or use --force to record it on "
-                    f"{on.isoformat()} anyway (flagged)"
-                    if kind in _DATED_BY_CHOICE and self.void_dates_chosen
-                    else "use --force to record it anyway; it is flagged"
-                )
+                if kind in _DATED_BY_CHOICE and self.void_dates_chosen:
+                    later = (
+                        f"date it after {sealed} with --date, or use --force to record it "
+                        f"on {on.isoformat()} anyway (flagged)"
+                    )
+                elif kind in _DATED_BY_CHOICE:
+                    later = (
+                        "amend voids the original on its own date; use --force to record "
+                        "it anyway (flagged), or void it with --date and enter it anew"
+                    )
+                else:
+                    later = "use --force to record it anyway; it is flagged"
                 raise Denied(
                     f"{account.name} is reconciled with a statement through {sealed}; an "
                     f"entry dated {on.isoformat()} would change that period ({later})"

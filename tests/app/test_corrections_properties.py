@@ -259,6 +259,12 @@ def _unvoid(model: Model, step: Step, tx: Tx) -> Prediction | None:
     if original.kind == "check" and original.number is not None:
         if model.number_taken(original.entries[0][0], original.number, but=original_ref):
             return None
+    # restoring a debit the user started is bounded by the overdraft limit, as the debit was
+    if original.kind in ("check", "withdraw", "transfer"):
+        account, amount = original.entries[0]
+        if not model.can_debit(account, -amount):
+            event("unvoid: the restored debit would overdraw")
+            return None
     on = step.day or void.date
     if on < void.date:
         return None

@@ -338,15 +338,54 @@ def test_amend_of_a_cleared_entry_keeps_the_replacement_cleared() -> None:
 
 
 def test_amend_of_the_amount_of_a_cleared_entry_leaves_the_replacement_to_clear() -> None:
+    """The bank has the original's amount: the cleared balance stays what the bank has (a
+    review found the amend's void marked cleared, which took the cleared balance off the
+    bank's by the whole entry, and undoing the amend did not bring it back)."""
     ok("deposit", "1000", "--date", "2026-03-01")
     ok("check", "40", "--payee", "Landlord", "--date", "2026-03-02")  # T2
     ok("clear", "T2", "--date", "2026-03-05")  # T3
-    ok("amend", "T2", "--amount", "45")  # T4 void (cleared), T5
-    assert [history_row(ref)["cleared"] for ref in ("T2", "T4", "T5")] == ["c", "c", ""]
-    assert cleared_balance() == "0.00"
+    ok("amend", "T2", "--amount", "45")  # T4 void, T5
+    assert [history_row(ref)["cleared"] for ref in ("T2", "T4", "T5")] == ["c", "", ""]
+    assert cleared_balance() == "-40.00"
     assert balance() == "955.00"
-    ok("clear", "T5", "--date", "2026-03-06")
+    ok("clear", "T4", "T5", "--date", "2026-03-06")  # the bank corrects it
     assert cleared_balance() == "-45.00"
+
+
+def test_undoing_an_amend_of_a_cleared_amount_brings_the_cleared_balance_back() -> None:
+    ok("deposit", "1000", "--date", "2026-03-01")
+    ok("check", "100", "--payee", "A", "--date", "2026-03-02")  # T2
+    ok("clear", "T1", "T2")  # T3
+    assert cleared_balance() == "900.00"
+    ok("amend", "T2", "--amount", "90")  # T4, T5
+    assert cleared_balance() == "900.00"
+    ok("void", "T5")  # T6
+    ok("unvoid", "T2")  # T7
+    assert (cleared_balance(), balance()) == ("900.00", "900.00")
+    ok("reconcile", "-a", "checking", "--statement-date", "2026-03-31",
+       "--statement-balance", "900", "--dry-run")
+
+
+def test_unvoid_of_a_check_is_bounded_by_the_overdraft_limit() -> None:
+    """Restoring a check is a debit the user starts (SPEC 5): a review found it only warned."""
+    ok("deposit", "100", "--date", "2026-03-01")
+    ok("check", "100", "--date", "2026-03-02")  # T2
+    ok("void", "T2")  # T3
+    ok("withdraw", "100", "--date", "2026-03-03")  # T4
+    assert denied("unvoid", "T2") == (
+        "ledger: insufficient funds in checking for restoring T2 of 100.00: balance 0.00, "
+        "overdraft limit 0.00"
+    )
+    assert balance() == "0.00"
+
+
+def test_an_unvoid_is_not_something_the_bank_clears() -> None:
+    ok("deposit", "100", "--date", "2026-03-01")
+    ok("void", "T1")  # T2
+    ok("unvoid", "T1")  # T3
+    assert denied("clear", "T3") == (
+        "ledger: T3 reverses a void; the bank has the entry it restores (T1), not this"
+    )
 
 
 def test_audit_shows_the_void_reversed_and_the_amend_links() -> None:
@@ -494,16 +533,16 @@ AMEND_DENIALS = {
     ),
     "no option": (["T9"], "say what to change: --amount, --payee, --memo, --date or --number"),
     "a withdrawal's payee": (
-        ["T9", "--payee", "ATM"], "T9 is a withdrawal, which has no payee; it cannot be amended"
+        ["T9", "--payee", "ATM"], "T9 is a withdrawal, which has no payee: --payee does not apply"
     ),
     "a transfer's payee": (
-        ["T13", "--payee", "Me"], "T13 is a transfer, which has no payee; it cannot be amended"
+        ["T13", "--payee", "Me"], "T13 is a transfer, which has no payee: --payee does not apply"
     ),
     "a deposit's number": (
-        ["T1", "--number", "3"], "T1 is a deposit, which has no number; it cannot be amended"
+        ["T1", "--number", "3"], "T1 is a deposit, which has no number: --number does not apply"
     ),
     "a transfer's number": (
-        ["T13", "--number", "3"], "T13 is a transfer, which has no number; it cannot be amended"
+        ["T13", "--number", "3"], "T13 is a transfer, which has no number: --number does not apply"
     ),
     "an overdraft": (
         ["T7", "--amount", "5000"],
@@ -583,7 +622,8 @@ def test_amend_in_a_sealed_period_is_denied_without_force() -> None:
     message = denied("amend", "T1", "-m", "salary")
     assert message == (
         "ledger: checking is reconciled with a statement through 2026-03-05; an entry dated "
-        "2026-03-01 would change that period (use --force to record it anyway; it is flagged)"
+        "2026-03-01 would change that period (amend voids the original on its own date; use "
+        "--force to record it anyway (flagged), or void it with --date and enter it anew)"
     )
     # moving the replacement out of the period is not enough: the void is on the original's day
     assert denied("amend", "T1", "-m", "salary", "--date", "2026-03-06") == message
