@@ -38,3 +38,13 @@ def test_a_zero_padded_euro_amount_is_denied_naming_both_readings() -> None:
     assert ok_json("balance", "-a", "giro")["balance"] == "0.00"  # type: ignore[index]
     ok("deposit", "2500", "-a", "giro")
     assert ok_json("balance", "-a", "giro")["balance"] == "2500.00"  # type: ignore[index]
+
+
+def test_an_account_cannot_be_closed_before_its_opening_day() -> None:
+    """A review found `close --date` before the opening day accepted, now that entries may
+    predate the opening: the close would come before the account existed."""
+    ok("open", "sav", "--date", "2026-03-10")
+    assert denied("close", "sav", "--date", "2026-03-05") == (
+        "ledger: sav was opened on 2026-03-10; it cannot be closed on 2026-03-05, before that"
+    )
+    ok("close", "sav", "--date", "2026-03-10")
