@@ -117,6 +117,14 @@ def parse_amount(
         raise InvalidValue(f"{what} {shown!r} uses exponent notation; write the digits out")
     match = _number().fullmatch(body)
     if match is None or not (match["int"] or match["frac"]):
+        comma = re.fullmatch(r"([0-9]{1,3}(?:\.[0-9]{3})*|[0-9]+),([0-9]{1,2})", body, re.ASCII)
+        if comma is not None:
+            # `12,50`, `1.234,56`: a decimal comma, as much of Europe writes it.
+            typed = f"{comma[1].replace('.', '')}.{comma[2]}"
+            raise InvalidValue(
+                f"{what} {shown!r} is not a number: ',' groups thousands here and '.' is the "
+                f"decimal mark; if ',' is yours, type {typed}"
+            )
         raise InvalidValue(f"{what} {shown!r} is not a number; give digits such as 10000 or 12.50")
     whole = match["int"].replace(",", "")
     frac = match["frac"] or ""

@@ -48,3 +48,13 @@ def test_an_account_cannot_be_closed_before_its_opening_day() -> None:
         "ledger: sav was opened on 2026-03-10; it cannot be closed on 2026-03-05, before that"
     )
     ok("close", "sav", "--date", "2026-03-10")
+
+
+def test_a_decimal_comma_amount_says_what_to_type() -> None:
+    """A review: `deposit 12,50` on a EUR account said only "not a number"."""
+    ok("open", "giro", "--currency", "EUR", "--date", "2026-03-01")
+    assert denied("deposit", "12,50", "-a", "giro") == (
+        "ledger: amount '12,50' is not a number: ',' groups thousands here and '.' is the "
+        "decimal mark; if ',' is yours, type 12.50"
+    )
+    assert denied("deposit", "1.234,56", "-a", "giro").endswith("type 1234.56")
