@@ -110,13 +110,14 @@ Account = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 AsCsv = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
+def date_help(default: str) -> str:
+    """The help of a write's `--date`: the forms it takes, and what `default` is."""
+    return f"Effective date: YYYY-MM-DD, 'today' or 'yesterday' (default: {default})."
+
+
 WriteDate = Annotated[
     str | None,
-    typer.Option(
-        "--date",
-        help="Effective date: YYYY-MM-DD, 'today' or 'yesterday' (default: today, local time).",
-        metavar="DAY",
-    ),
+    typer.Option("--date", help=date_help("today, local time"), metavar="DAY"),
 ]
 Memo = Annotated[str | None, typer.Option("--memo", "-m", help="A note kept with the entry.")]
 Payee = Annotated[str | None, typer.Option("--payee", help="Who paid or was paid.")]
@@ -168,6 +169,11 @@ IdKey = Annotated[
 def effective_date(text: str | None) -> date:
     """The effective date of a write: today by default, never far in the future."""
     return today() if text is None else check_write_date(parse_date(text))
+
+
+def chosen_date(text: str | None) -> date | None:
+    """A `--date` whose default is the command's to decide (a void: the voided entry's)."""
+    return None if text is None else effective_date(text)
 
 
 def whole_number(text: str | None, option: str) -> int | None:

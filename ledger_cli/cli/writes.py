@@ -23,6 +23,8 @@ from ledger_cli.cli.options import (
     Memo,
     Payee,
     WriteDate,
+    chosen_date,
+    date_help,
     effective_date,
     whole_number,
 )
@@ -44,6 +46,19 @@ from ledger_cli.domain.commands import (
 )
 
 commands = typer.Typer()
+
+# The corrections' --date: by default, the day of what they correct.
+VoidDate = Annotated[
+    str | None,
+    typer.Option("--date", help=date_help("that of the voided entry"), metavar="DAY"),
+]
+UnvoidDate = Annotated[
+    str | None, typer.Option("--date", help=date_help("that of the void"), metavar="DAY")
+]
+AmendDate = Annotated[
+    str | None,
+    typer.Option("--date", help=date_help("that of the entry amended"), metavar="DAY"),
+]
 
 
 def _plain_entry(
@@ -177,15 +192,7 @@ def void(
         ),
     ],
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is voided.")] = None,
-    date_: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            help="Effective date: YYYY-MM-DD, 'today' or 'yesterday' (default: that of the "
-            "voided entry).",
-            metavar="DAY",
-        ),
-    ] = None,
+    date_: VoidDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
     force: Force = False,
@@ -197,7 +204,7 @@ def void(
     Example:
       ledger void T3 --reason "check lost in the mail"
     """
-    on = effective_date(date_) if date_ is not None else None
+    on = chosen_date(date_)
     write(ctx, Void(ref.strip(), on, reason, force), as_json, key, dry_run)
 
 
@@ -213,15 +220,7 @@ def unvoid(
         ),
     ],
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is restored.")] = None,
-    date_: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            help="Effective date, YYYY-MM-DD, 'today' or 'yesterday' (default: that of the "
-            "void).",
-            metavar="DAY",
-        ),
-    ] = None,
+    date_: UnvoidDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
     force: Force = False,
@@ -234,7 +233,7 @@ def unvoid(
     Example:
       ledger unvoid T8
     """
-    on = effective_date(date_) if date_ is not None else None
+    on = chosen_date(date_)
     write(ctx, Unvoid(ref.strip(), on, reason, force), as_json, key, dry_run)
 
 
@@ -256,14 +255,7 @@ def amend(
     memo: Annotated[
         str | None, typer.Option("--memo", "-m", help="The right memo ('' removes it).")
     ] = None,
-    date_: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            help="The right effective date, YYYY-MM-DD, 'today' or 'yesterday'.",
-            metavar="DAY",
-        ),
-    ] = None,
+    date_: AmendDate = None,
     number: Annotated[
         str | None, typer.Option("--number", "-n", help="The right check number.", metavar="N")
     ] = None,
@@ -280,7 +272,7 @@ def amend(
     Example:
       ledger amend T8 --payee "Landlord" --amount 4000
     """
-    on = effective_date(date_) if date_ is not None else None
+    on = chosen_date(date_)
     number_ = whole_number(number, "--number")
     cmd = Amend(ref.strip(), amount, payee, memo, on, number_, force)
     write(ctx, cmd, as_json, key, dry_run)

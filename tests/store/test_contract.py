@@ -6,7 +6,7 @@ the `Store` interface; valid rows come from the backend-neutral modules (chain.C
 writer, readmodels). The few tests that must damage a ledger behind the interface's back (to
 show that the integrity checks notice) call the backend's raw tools.
 
-To run this suite on a second backend (PostgreSQL, say), add two things to this module:
+To run this suite on a second backend, add two things to this module:
 
 1. a `Backend` subclass (see `SqliteBackend`) with `location` (what `store.location` says);
    `_open(write=..., damaged_ok=...)`, a store on a fresh, private location for each test (a
