@@ -22,13 +22,19 @@ class Outcome(NamedTuple):
     warnings: list[str]
     currencies: dict[str, Currency]  # of every account the events touch
     repeated: bool = False  # the original outcome of an earlier command under the same --id
-    # The transaction a void, an unvoid or an amend concerns, as it was recorded.
+    # The transaction a void, an unvoid, an amend or a categorize concerns, as it was.
     subject: Transaction | None = None
     dry_run: bool = False  # decided, and nothing written
+    category_source: str | None = None  # where a new entry's category came from
 
     @property
     def currency(self) -> Currency:
         return self.currencies[self.account]
+
+    @property
+    def ledger_wide(self) -> bool:
+        """A rule or a budget: it concerns no account, and leaves no balance."""
+        return self.account not in self.currencies
 
 
 class StatementDecision(NamedTuple):

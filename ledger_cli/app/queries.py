@@ -28,7 +28,11 @@ from ledger_cli.store.backends import open_store
 from ledger_cli.store.base import Order, Progress, Row, RowFilter, Store
 
 if TYPE_CHECKING:
+    from ledger_cli.app.categories import Budgets
+    from ledger_cli.app.report import Options as ReportOptions
+    from ledger_cli.app.report import Report
     from ledger_cli.app.verify import Reconciliation
+    from ledger_cli.domain.categories import Rule
 
 # The events that void an entry and that reverse a void (a tuple of a fixed order, as the
 # store writes it into SQL; see events.py).
@@ -90,6 +94,60 @@ class Queries:
             return head or None
         given = format_recorded(known_at)
         return min(given, head or format_recorded(now_utc()))
+
+    @property
+    def store(self) -> Store:
+        """The store these queries read (for the query modules beside this one)."""
+        return self._store
+
+    def accounts_known(self, known_at: datetime | None) -> dict[str, AccountInfo]:
+        """The accounts as the ledger knew them at `known_at` (None: now)."""
+        return self._accounts_known(known_at)
+
+    @staticmethod
+    def known_text(known_at: datetime | None) -> str | None:
+        """A knowledge time in the stored form of recorded times."""
+        return format_recorded(known_at) if known_at else None
+
+    def reads_now(self, known: str | None) -> bool:
+        """Whether the read models answer for what was known at `known`: they are current,
+        and nothing was recorded after `known`."""
+        return self._fast and self._cut(known) == self._head.seq
+
+    def known_filter(self, known: str | None, types: tuple[str, ...]) -> RowFilter:
+        """The rows of `types` recorded by `known` (by seq when the read models are current:
+        recorded times only grow in an intact log)."""
+        if self._fast:
+            return RowFilter(seqs=(1, self._cut(known)), types=types)
+        return RowFilter(known_at=known, types=types)
+
+    def rules(self, known_at: datetime | None = None) -> list[Rule]:
+        from ledger_cli.app.categories import rules
+
+        return rules(self, known_at)
+
+    def budgets(self, known_at: datetime | None = None) -> Budgets:
+        from ledger_cli.app.categories import budgets
+
+        return budgets(self, known_at)
+
+    def categories(self) -> list[str]:
+        """Every category the ledger has used, with its parents, in tree order."""
+        from ledger_cli.app.report import Options
+        from ledger_cli.domain.categories import levels
+
+        found: set[str] = set()
+        for part in self.report(Options(by="year")):
+            found.update(row.name for row in part.rows)
+        for name in list(found):
+            found.update(levels(name))
+        return sorted(found)
+
+    def report(self, options: ReportOptions) -> list[Report]:
+        """`ledger report` (report.py)."""
+        from ledger_cli.app.report import report
+
+        return report(self, options)
 
     @property
     def uses_read_models(self) -> bool:

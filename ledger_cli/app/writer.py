@@ -49,6 +49,7 @@ class Applied(NamedTuple):
     ref: str
     events: list[Event]
     warnings: list[str]
+    category_source: str | None = None  # where a new entry's category came from
 
 
 class Writer:
@@ -94,7 +95,7 @@ class Writer:
             for row, new in zip(rows, decision.events, strict=True)
         ]
         self._append(rows, events)
-        return Applied(decision.ref, events, decision.warnings)
+        return Applied(decision.ref, events, decision.warnings, decision.category_source)
 
     def append(self, rows: Sequence[Row]) -> list[Event]:
         """Append the rows of one whole transaction that was linked elsewhere (a backup's),
@@ -114,7 +115,7 @@ class Writer:
                     f"seq {row.seq} is not the next link after seq {self.chain.seq}"
                 )
             evolve(self.state, event)
-            self._changes.add(event, row.hash)
+            self._changes.add(event, row.hash, self.state)
             self.chain.advance(row)
         self._rows.extend(rows)
         if len(self._rows) >= BATCH:
@@ -154,6 +155,8 @@ def load_state(store: Store) -> State:
     state.checks = LazyMap(lambda key: store.check_ref(*key))
     state.cleared = LazyMap(lambda key: store.entry_status(*key))
     state.statement_rows = LazyMap(lambda key: store.statement_row(*key))
+    state.payee_categories = LazyMap(store.payee_category)
+    state.rules, state.rule_count, state.budgets = store.category_settings()
     return state
 
 
@@ -188,10 +191,11 @@ def outcome(
     account it names (for a transfer, the account the money left)."""
     events = applied.events
     named = _named_account(command, events)
-    # The balance the command left: that of its own last event on the named account.
+    # The balance the command left: that of its own last event on the named account (none
+    # for a rule or a budget, which concern the whole ledger).
     balance = next(
         (event.balance for event in reversed(events) if event.account == named),
-        state.accounts[named].balance,
+        state.accounts[named].balance if named in state.accounts else 0,
     )
     return Outcome(
         ref=applied.ref,
@@ -200,18 +204,25 @@ def outcome(
         balance=balance,
         warnings=applied.warnings,
         currencies={
-            name: state.accounts[name].currency for name in {event.account for event in events}
+            name: state.accounts[name].currency
+            for name in {event.account for event in events}
+            if name in state.accounts
         },
         repeated=repeated,
         subject=_subject(events, state),
         dry_run=dry_run,
+        category_source=applied.category_source,
     )
 
 
 def _subject(events: list[Event], state: State) -> Transaction | None:
     """The transaction that a void, an unvoid or an amend concerns."""
     for event in events:
-        ref = event.details.get("voids") or event.details.get("restores")
+        ref = (
+            event.details.get("voids")
+            or event.details.get("restores")
+            or event.details.get("categorizes")
+        )
         if ref is not None:
             return state.transactions.get(str(ref))
     return None

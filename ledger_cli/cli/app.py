@@ -46,8 +46,12 @@ COMMANDS = {
     "unclear": "writes",
     "statement": "monthend",
     "import": "writes",
+    "categorize": "categories",
+    "rule": "categories",
+    "budget": "categories",
     "balance": "queries",
     "history": "queries",
+    "report": "report",
     "audit": "integrity",
     "reconcile": "integrity",
     "digest": "integrity",
@@ -92,10 +96,24 @@ class LedgerGroup(TyperGroup):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             module = importlib.import_module(f"ledger_cli.cli.{COMMANDS[cmd_name]}")
             commands: typer.Typer = module.commands
+            from ledger_cli.cli.options import LedgerCommand  # plain usage, placeholders
+
+            group = next((g for g in commands.registered_groups if g.name == cmd_name), None)
+            if group is not None:
+                # A command of commands (`rule add`, `rule list`): each is a LedgerCommand.
+                assert group.typer_instance is not None
+                for info in group.typer_instance.registered_commands:
+                    if info.cls in (None, TyperCommand):
+                        info.cls = LedgerCommand
+                self.commands[cmd_name] = typer.main.get_group_from_info(
+                    group,
+                    pretty_exceptions_short=True,
+                    suggest_commands=True,
+                    rich_markup_mode=None,
+                )
+                return self.commands[cmd_name]
             info = next(i for i in commands.registered_commands if command_name(i) == cmd_name)
             if info.cls in (None, TyperCommand):
-                from ledger_cli.cli.options import LedgerCommand  # plain usage, placeholders
-
                 info.cls = LedgerCommand
             self.commands[cmd_name] = typer.main.get_command_from_info(
                 info, pretty_exceptions_short=True, rich_markup_mode=None

@@ -64,6 +64,17 @@ def complete_ref(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
         return []
 
 
+def complete_category(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """The categories the ledger has used, that start with what was typed."""
+    try:
+        from ledger_cli.app.queries import read
+
+        with read(_ledger_path(ctx)) as q:
+            return [(name, "category") for name in q.categories() if name.startswith(incomplete)]
+    except Exception:
+        return []
+
+
 def _refs(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     from ledger_cli.app.projections import parse_details
     from ledger_cli.app.queries import read
@@ -110,3 +121,9 @@ complete_import_format = choices(
     ("csv", "a header line, then rows"), ("ndjson", "one object a line")
 )
 complete_period = choices(("day", "days"), ("week", "ISO weeks, from Monday"), ("month", "months"))
+complete_report_period = choices(
+    ("month", "months"),
+    ("quarter", "quarters"),
+    ("year", "years"),
+    ("week", "ISO weeks, from Monday"),
+)

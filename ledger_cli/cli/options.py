@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from ledger_cli.cli.completion import complete_account
+from ledger_cli.cli.completion import complete_account, complete_category
 from ledger_cli.domain.dates import (
     check_write_date,
     parse_as_of,
@@ -40,6 +40,12 @@ PLACEHOLDERS = {
     "--overdraft-limit": "AMOUNT",
     "--statement-balance": "AMOUNT",
     "--currency": "CODE",
+    "--category": "NAME",
+    "--split": "CATEGORY=AMOUNT",
+    "--min": "AMOUNT",
+    "--max": "AMOUNT",
+    "--search": "TEXT",
+    "--depth": "N",
     "--db": "FILE",
     "--output": "FILE",
     "--keep": "FILE",
@@ -121,6 +127,33 @@ WriteDate = Annotated[
 ]
 Memo = Annotated[str | None, typer.Option("--memo", "-m", help="A note kept with the entry.")]
 Payee = Annotated[str | None, typer.Option("--payee", help="Who paid or was paid.")]
+Category = Annotated[
+    str | None,
+    typer.Option(
+        "--category",
+        "-c",
+        help="What it was for: lowercase levels joined by ':' (food:groceries). Default: "
+        "the first matching rule's, else the payee's last, else 'uncategorized'.",
+        autocompletion=complete_category,
+    ),
+]
+Split = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--split",
+        help="A part in one category, CATEGORY=AMOUNT, repeated; the parts add up to the "
+        "amount exactly. Instead of -c.",
+    ),
+]
+
+
+def category_or_split(
+    ctx: typer.Context, category: str | None, split: list[str] | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """-c and --split, which exclude each other (a usage error, exit 2)."""
+    if category is not None and split:
+        raise typer.BadParameter("use either -c/--category or --split, not both", ctx=ctx)
+    return category, tuple(split or ())
 AsOf = Annotated[
     str | None,
     typer.Option(

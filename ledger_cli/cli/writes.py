@@ -17,12 +17,15 @@ from ledger_cli.cli.options import (
     Account,
     AmountCommand,
     AsJson,
+    Category,
     DryRun,
     Force,
     IdKey,
     Memo,
     Payee,
+    Split,
     WriteDate,
+    category_or_split,
     chosen_date,
     date_help,
     effective_date,
@@ -77,13 +80,16 @@ def _plain_entry(
         account: Account = DEFAULT_ACCOUNT,
         payee: Payee = None,
         memo: Memo = None,
+        category: Category = None,
+        split: Split = None,
         date_: WriteDate = None,
         as_json: AsJson = False,
         key: IdKey = None,
         force: Force = False,
         dry_run: DryRun = False,
     ) -> None:
-        entry = kind(amount, effective_date(date_), account, payee, memo, force)
+        chosen, parts = category_or_split(ctx, category, split)
+        entry = kind(amount, effective_date(date_), account, payee, memo, force, chosen, parts)
         write(ctx, entry, as_json, key, dry_run)
 
     command.__doc__ = f"{summary}\n\n\b\nExample:\n  {example}"
@@ -95,7 +101,7 @@ _plain_entry(
     Deposit,
     "Record a deposit (FundsDeposited).",
     "Amount, e.g. 10000, 10,000.50 or $12.50.",
-    'ledger deposit 10000 --payee "Salary" --date 2026-03-01',
+    'ledger deposit 10000 --payee "Acme Corp" -c income:salary --date 2026-03-01',
 )
 
 
@@ -112,6 +118,8 @@ def check(
     ] = None,
     payee: Payee = None,
     memo: Memo = None,
+    category: Category = None,
+    split: Split = None,
     date_: WriteDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
@@ -121,11 +129,15 @@ def check(
     """Write a check (CheckWritten); denied beyond balance + overdraft limit.
 
     \b
-    Example:
-      ledger check 4000 --payee "Landlord" --number 101
+    Examples:
+      ledger check 4000 --payee "Landlord" --number 101 -c home:rent
+      ledger check 62.50 --payee "Corner Grocer" --split food=50 --split household=12.50
     """
     number_ = whole_number(number, "--number")
-    cmd = WriteCheck(amount, effective_date(date_), account, number_, payee, memo, force)
+    chosen, parts = category_or_split(ctx, category, split)
+    cmd = WriteCheck(
+        amount, effective_date(date_), account, number_, payee, memo, force, False, chosen, parts
+    )
     write(ctx, cmd, as_json, key, dry_run)
 
 
@@ -135,6 +147,8 @@ def withdraw(
     amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount of cash taken out.")],
     account: Account = DEFAULT_ACCOUNT,
     memo: Memo = None,
+    category: Category = None,
+    split: Split = None,
     date_: WriteDate = None,
     as_json: AsJson = False,
     key: IdKey = None,
@@ -145,9 +159,10 @@ def withdraw(
 
     \b
     Example:
-      ledger withdraw 300 -m "ATM Main St"
+      ledger withdraw 300 -m "ATM Main St" -c cash
     """
-    cmd = Withdraw(amount, effective_date(date_), account, memo, force)
+    chosen, parts = category_or_split(ctx, category, split)
+    cmd = Withdraw(amount, effective_date(date_), account, memo, force, False, chosen, parts)
     write(ctx, cmd, as_json, key, dry_run)
 
 
@@ -259,6 +274,8 @@ def amend(
     number: Annotated[
         str | None, typer.Option("--number", "-n", help="The right check number.", metavar="N")
     ] = None,
+    category: Category = None,
+    split: Split = None,
     as_json: AsJson = False,
     key: IdKey = None,
     force: Force = False,
@@ -274,7 +291,8 @@ def amend(
     """
     on = chosen_date(date_)
     number_ = whole_number(number, "--number")
-    cmd = Amend(ref.strip(), amount, payee, memo, on, number_, force)
+    chosen, parts = category_or_split(ctx, category, split)
+    cmd = Amend(ref.strip(), amount, payee, memo, on, number_, force, chosen, parts)
     write(ctx, cmd, as_json, key, dry_run)
 
 

@@ -8,6 +8,9 @@ import re
 from ledger_cli.errors import InvalidValue
 
 DEFAULT_ACCOUNT = "checking"
+# The `account` of the events that concern the whole ledger (rules, budgets): no account's
+# name can be empty, and such an event's amount and balance are 0.
+LEDGER_WIDE = ""
 ACCOUNT_NAME = re.compile(r"[a-z0-9_:-]{1,64}", re.ASCII)
 
 

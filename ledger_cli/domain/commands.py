@@ -41,6 +41,8 @@ class _PlainEntry(NamedTuple):
     payee: str | None = None
     memo: str | None = None
     force: bool = False
+    category: str | None = None  # None: a rule's, the payee's last, or uncategorized
+    split: tuple[str, ...] = ()  # CATEGORY=AMOUNT parts, instead of a category
 
 
 class Deposit(_PlainEntry):
@@ -70,6 +72,8 @@ class WriteCheck(NamedTuple):
     memo: str | None = None
     force: bool = False
     from_bank: bool = False  # a row of the bank's statement: it happened, whatever the limit
+    category: str | None = None
+    split: tuple[str, ...] = ()
 
 
 class Withdraw(NamedTuple):
@@ -79,6 +83,9 @@ class Withdraw(NamedTuple):
     memo: str | None = None
     force: bool = False
     from_bank: bool = False  # a row of the bank's statement: it happened, whatever the limit
+    category: str | None = None
+    split: tuple[str, ...] = ()
+    payee: str | None = None  # from a statement row or an import; the CLI has no --payee
 
 
 class Transfer(NamedTuple):
@@ -117,6 +124,41 @@ class Amend(NamedTuple):
     date: "date | None" = None
     number: int | None = None
     force: bool = False
+    category: str | None = None
+    split: tuple[str, ...] = ()
+
+
+class Categorize(NamedTuple):
+    """Set the category (or split) of money transaction `ref` from now on (`date`: the day
+    it is recorded)."""
+
+    ref: str
+    date: date
+    category: str | None = None
+    split: tuple[str, ...] = ()
+
+
+class AddRule(NamedTuple):
+    pattern: str
+    category: str
+    date: date
+    payee: str | None = None
+
+
+class RemoveRule(NamedTuple):
+    id: int
+    date: date
+
+
+class SetBudget(NamedTuple):
+    """The monthly budget of a spending category from `month` (YYYY-MM) on; "0" removes it.
+    `currency`: None for that of the ledger's accounts."""
+
+    category: str
+    amount: str
+    month: str
+    date: date
+    currency: str | None = None
 
 
 class Clear(NamedTuple):
@@ -162,6 +204,10 @@ Command = (
     | Clear
     | Unclear
     | ReconcileStatement
+    | Categorize
+    | AddRule
+    | RemoveRule
+    | SetBudget
 )
 
 
@@ -175,12 +221,20 @@ def fingerprint(command: Command) -> str:
     fields = {
         name: _normal_amount(value) if name in _AMOUNT_FIELDS else value
         for name, value in command._asdict().items()
+        # Fields added later, at their default, leave the fingerprint of older keys as it was.
+        if not (_added_later(command, name) and value in (None, ()))
     }
     text = json.dumps([type(command).__name__, fields], sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 _AMOUNT_FIELDS = frozenset({"amount", "overdraft_limit"})
+
+
+def _added_later(command: Command, name: str) -> bool:
+    """The fields commands gained after keys were first stored (categories, a withdrawal's
+    payee)."""
+    return name in ("category", "split") or (name == "payee" and isinstance(command, Withdraw))
 
 
 def _normal_amount(text: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from ledger_cli.domain.categories import UNCATEGORIZED, decode_split
+from ledger_cli.domain.categorizing import current_category
 from ledger_cli.domain.commands import (
     Amend,
     ChargeFee,
@@ -21,7 +23,7 @@ from ledger_cli.domain.commands import (
     WriteCheck,
 )
 from ledger_cli.domain.events import EventType
-from ledger_cli.domain.money import format_amount, parse_amount
+from ledger_cli.domain.money import Currency, format_amount, parse_amount
 from ledger_cli.domain.plan import Decision, Plan, text
 from ledger_cli.domain.state import Transaction
 from ledger_cli.errors import Denied, InvalidValue
@@ -77,8 +79,9 @@ def _transaction(plan: Plan, ref: str) -> Transaction:
 def _add_void(
     plan: Plan, tx: Transaction, on: date, details: dict[str, str | None], *, warn: bool = True
 ) -> None:
-    """The events that cancel `tx`, one per entry; a void carries the payee of what it
-    voids, so that a register filtered by payee sums to the truth."""
+    """The events that cancel `tx`, one per entry; a void carries the payee and the category
+    of what it voids, so that a register filtered by payee, and a report, sum to the
+    truth."""
     plan.voided.add(tx.ref)
     for name, amount in tx.entries:
         account = plan.account(name, on=on)
@@ -87,7 +90,7 @@ def _add_void(
             account,
             -amount,
             on,
-            {"voids": tx.ref, "payee": _payee(tx), **details},
+            {"voids": tx.ref, "payee": _payee(tx), **current_category(tx), **details},
         )
         if warn:
             plan.warn_below_limit(account, "the void")
@@ -147,6 +150,7 @@ def unvoid(plan: Plan, cmd: Unvoid) -> Decision:
         "payee": _payee(original),
         "number": None if number is None else int(number),
         "reason": text(cmd.reason, "reason"),
+        **current_category(original),
     }
     for name, amount in original.entries:
         account = plan.account(name, on=on)
@@ -265,16 +269,22 @@ def _replacement(plan: Plan, tx: Transaction, cmd: Amend) -> tuple[Command, bool
         fields.add("payee")
     if kind == EventType.CHECK_WRITTEN:
         fields |= {"payee", "number"}
+    if kind != EventType.TRANSFER_SENT:
+        fields |= {"category", "split"}
     given = {
         "amount": cmd.amount,
         "payee": cmd.payee,
         "memo": cmd.memo,
         "date": cmd.date,
         "number": cmd.number,
+        "category": cmd.category,
+        "split": cmd.split or None,
     }
     changes = {key: value for key, value in given.items() if value is not None}
     if not changes:
-        raise InvalidValue("say what to change: --amount, --payee, --memo, --date or --number")
+        raise InvalidValue(
+            "say what to change: --amount, --payee, --memo, --date, --number or -c/--category"
+        )
     for key in changes:
         if key not in fields:
             raise InvalidValue(f"{tx.ref} is {what}, which has no {key}: --{key} does not apply")
@@ -284,12 +294,15 @@ def _replacement(plan: Plan, tx: Transaction, cmd: Amend) -> tuple[Command, bool
     memo = (old.get("memo") if cmd.memo is None else cmd.memo) or None
     on = cmd.date or tx.date
     number = old.get("number") if cmd.number is None else cmd.number
-    if (amount, payee, memo, on, number) == (
+    category, split = _replacement_category(tx, cmd, amount, cur)
+    if (amount, payee, memo, on, number, category, split) == (
         abs(signed),
         old.get("payee") or None,  # an empty payee or memo is none
         old.get("memo") or None,
         tx.date,
         old.get("number"),
+        None if kind == EventType.TRANSFER_SENT else (tx.category or UNCATEGORIZED),
+        (),
     ):
         raise Denied(f"{tx.ref} already has these values; there is nothing to amend")
     typed = format_amount(amount, cur)
@@ -298,19 +311,42 @@ def _replacement(plan: Plan, tx: Transaction, cmd: Amend) -> tuple[Command, bool
     command: Command
     match kind:
         case EventType.FUNDS_DEPOSITED:
-            command = Deposit(typed, on, name, payee_, memo_, force)
+            command = Deposit(typed, on, name, payee_, memo_, force, category, split)
         case EventType.FEE_CHARGED:
-            command = ChargeFee(typed, on, name, payee_, memo_, force)
+            command = ChargeFee(typed, on, name, payee_, memo_, force, category, split)
         case EventType.INTEREST_PAID:
-            command = PayInterest(typed, on, name, payee_, memo_, force)
+            command = PayInterest(typed, on, name, payee_, memo_, force, category, split)
         case EventType.CHECK_WRITTEN:
             check_number = None if number is None else int(number)
-            command = WriteCheck(typed, on, name, check_number, payee_, memo_, force)
+            command = WriteCheck(
+                typed, on, name, check_number, payee_, memo_, force, False, category, split
+            )
         case EventType.CASH_WITHDRAWN:
-            command = Withdraw(typed, on, name, memo_, force)
+            command = Withdraw(typed, on, name, memo_, force, False, category, split, payee_)
         case _:
             command = Transfer(typed, on, name, str(old["to"]), memo_, force)
     return command, amount == abs(signed)
+
+
+def _replacement_category(
+    tx: Transaction, cmd: Amend, amount: int, cur: Currency
+) -> tuple[str | None, tuple[str, ...]]:
+    """The category (or split parts, as `--split` takes them) of the replacement: those
+    given, else the original's. A split kept must still add up, so a new amount of a split
+    entry needs a new split (or -c)."""
+    if cmd.category is not None or cmd.split:
+        return cmd.category, tuple(cmd.split)
+    if tx.kind == EventType.TRANSFER_SENT:
+        return None, ()
+    if tx.split is None:
+        return tx.category or UNCATEGORIZED, ()
+    parts = decode_split(tx.split)
+    if sum(part for _, part in parts) != amount:
+        raise InvalidValue(
+            f"{tx.ref} is split; with a new amount give the parts again with --split, or "
+            "one category with -c"
+        )
+    return None, tuple(f"{name}={format_amount(part, cur)}" for name, part in parts)
 
 
 def _optional(value: object) -> str | None:

@@ -7,9 +7,13 @@ event shares are the plan's (plan.py).
 
 from __future__ import annotations
 
+from ledger_cli.domain import categorizing
 from ledger_cli.domain.accounts import check_account_name
+from ledger_cli.domain.categorizing import entry_category
 from ledger_cli.domain.commands import (
+    AddRule,
     Amend,
+    Categorize,
     ChargeFee,
     Clear,
     CloseAccount,
@@ -18,6 +22,8 @@ from ledger_cli.domain.commands import (
     OpenAccount,
     PayInterest,
     ReconcileStatement,
+    RemoveRule,
+    SetBudget,
     Transfer,
     Unclear,
     Unvoid,
@@ -58,6 +64,8 @@ def decide_in(plan: Plan, command: Command) -> Decision:
             return corrections.decide(plan, command, decide_in)
         case ChargeFee() | PayInterest():
             return _bank_entry(plan, command)
+        case Categorize() | AddRule() | RemoveRule() | SetBudget():
+            return categorizing.decide(plan, command)
         case Clear() | Unclear() | ReconcileStatement():
             from ledger_cli.domain import clearing  # the bank's side: only its commands load it
 
@@ -107,12 +115,17 @@ def _close(plan: Plan, cmd: CloseAccount) -> Decision:
 def _deposit(plan: Plan, cmd: Deposit) -> Decision:
     account = plan.account(cmd.account, on=cmd.date, auto_open=True)
     amount = parse_amount(cmd.amount, account.currency)
+    payee = text(cmd.payee, "payee")
     plan.add(
         EventType.FUNDS_DEPOSITED,
         account,
         amount,
         cmd.date,
-        {"payee": text(cmd.payee, "payee"), "memo": text(cmd.memo, "memo")},
+        {
+            "payee": payee,
+            "memo": text(cmd.memo, "memo"),
+            **entry_category(plan, account, amount, cmd.category, cmd.split, payee, "the deposit"),
+        },
     )
     return plan.decision()
 
@@ -127,13 +140,15 @@ def _check(plan: Plan, cmd: WriteCheck) -> Decision:
         raise InvalidValue(f"check number {number} is not valid; it must be 1 or more")
     elif number <= account.last_check and (used := plan.check_holder(account.name, number)):
         raise Denied(f"check number {number} is already used in {account.name} (ref {used})")
+    payee = text(cmd.payee, "payee")
+    category = entry_category(plan, account, amount, cmd.category, cmd.split, payee, "the check")
     plan.debit_allowed(account, amount, f"check {number}", from_bank=cmd.from_bank)
     plan.add(
         EventType.CHECK_WRITTEN,
         account,
         -amount,
         cmd.date,
-        {"number": number, "payee": text(cmd.payee, "payee"), "memo": text(cmd.memo, "memo")},
+        {"number": number, "payee": payee, "memo": text(cmd.memo, "memo"), **category},
     )
     return plan.decision()
 
@@ -141,9 +156,17 @@ def _check(plan: Plan, cmd: WriteCheck) -> Decision:
 def _withdraw(plan: Plan, cmd: Withdraw) -> Decision:
     account = plan.account(cmd.account, on=cmd.date, auto_open=True)
     amount = parse_amount(cmd.amount, account.currency)
+    payee = text(cmd.payee, "payee")
+    category = entry_category(
+        plan, account, amount, cmd.category, cmd.split, payee, "the withdrawal"
+    )
     plan.debit_allowed(account, amount, "a withdrawal", from_bank=cmd.from_bank)
     plan.add(
-        EventType.CASH_WITHDRAWN, account, -amount, cmd.date, {"memo": text(cmd.memo, "memo")}
+        EventType.CASH_WITHDRAWN,
+        account,
+        -amount,
+        cmd.date,
+        {"payee": payee, "memo": text(cmd.memo, "memo"), **category},
     )
     return plan.decision()
 
@@ -175,7 +198,13 @@ def _bank_entry(plan: Plan, cmd: ChargeFee | PayInterest) -> Decision:
     the overdraft limit, with a warning."""
     account = plan.account(cmd.account, on=cmd.date, auto_open=True)
     amount = parse_amount(cmd.amount, account.currency)
-    details = {"payee": text(cmd.payee, "payee"), "memo": text(cmd.memo, "memo")}
+    payee = text(cmd.payee, "payee")
+    what = "the interest" if isinstance(cmd, PayInterest) else "the fee"
+    details = {
+        "payee": payee,
+        "memo": text(cmd.memo, "memo"),
+        **entry_category(plan, account, amount, cmd.category, cmd.split, payee, what),
+    }
     if isinstance(cmd, PayInterest):
         plan.add(EventType.INTEREST_PAID, account, amount, cmd.date, details)
         return plan.decision()

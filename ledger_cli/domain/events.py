@@ -26,6 +26,10 @@ class EventType(StrEnum):
     TRANSACTION_CLEARED = "TransactionCleared"
     TRANSACTION_UNCLEARED = "TransactionUncleared"
     STATEMENT_RECONCILED = "StatementReconciled"
+    TRANSACTION_CATEGORIZED = "TransactionCategorized"
+    RULE_ADDED = "RuleAdded"
+    RULE_REMOVED = "RuleRemoved"
+    BUDGET_SET = "BudgetSet"
 
 
 # Events that move money, and so appear in the register; the sign their amount must have
@@ -66,6 +70,13 @@ DETAIL_KEYS: Mapping[str, type] = {
     "statement_balance": int,  # StatementReconciled (its date is the statement date)
     "refs": str,  # StatementReconciled: the refs it marks reconciled, comma-separated
     "forced": int,  # 1: written with --force into a period sealed by a statement
+    "category": str,  # a money entry's category (a void's: that of what it voids)
+    "split": str,  # a split entry's parts, "cat=minor;cat=minor" (categories.encode_split)
+    "categorizes": str,  # TransactionCategorized: the ref whose category it sets
+    "rule": int,  # RuleAdded, RuleRemoved: the rule's id; an entry: the rule that chose it
+    "pattern": str,  # RuleAdded: the text a description or payee must contain
+    "budget": int,  # BudgetSet: the monthly budget in minor units (0: none from then on)
+    "month": str,  # BudgetSet: the first month it applies to, YYYY-MM
 }
 
 # The events that open and close accounts, and those that change the cleared status of a
@@ -78,6 +89,16 @@ STATUS_TYPES = (
     EventType.TRANSACTION_CLEARED,
     EventType.TRANSACTION_UNCLEARED,
 )
+# The events of where the money went that move no money: a transaction's category set again,
+# and the ledger-wide rules and budgets (recorded on no account: LEDGER_WIDE).
+CATEGORY_TYPES = (
+    EventType.BUDGET_SET,
+    EventType.RULE_ADDED,
+    EventType.RULE_REMOVED,
+    EventType.TRANSACTION_CATEGORIZED,
+)
+# The money events that are not income or spending: transfers between own accounts.
+TRANSFER_TYPES = (EventType.TRANSFER_RECEIVED, EventType.TRANSFER_SENT)
 
 
 def status_changes(kind: str, details: Mapping[str, object]) -> list[tuple[str, str]]:

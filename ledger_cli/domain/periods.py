@@ -1,5 +1,6 @@
-"""Periods of the calendar: days, ISO weeks (from Monday) and months, labelled as reports and
-charts print them (`2026-03-01`, `2026-W09`, `2026-03`)."""
+"""Periods of the calendar: days, ISO weeks (from Monday), months, quarters and years,
+labelled as reports and charts print them (`2026-03-01`, `2026-W09`, `2026-03`, `2026-Q1`,
+`2026`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from datetime import date, timedelta
 
 from ledger_cli.errors import InvalidValue
 
-PERIODS = ("day", "week", "month")
+PERIODS = ("day", "week", "month")  # what `chart --by` takes
+REPORT_PERIODS = ("month", "quarter", "year", "week")  # what `report --by` takes
 
 
-def check_period(text: str) -> str:
+def check_period(text: str, allowed: tuple[str, ...] = PERIODS) -> str:
     by = text.strip().lower()
-    if by not in PERIODS:
-        raise InvalidValue(f"--by {text!r} is not one of {', '.join(PERIODS)}")
+    if by not in allowed:
+        raise InvalidValue(f"--by {text!r} is not one of {', '.join(allowed)}")
     return by
 
 
@@ -24,6 +26,10 @@ def period_start(day: date, by: str) -> date:
         return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
     if by == "month":
         return day.replace(day=1)
+    if by == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    if by == "year":
+        return day.replace(month=1, day=1)
     return day
 
 
@@ -32,6 +38,11 @@ def _next_start(start: date, by: str) -> date:
         return start + timedelta(days=1)
     if by == "week":
         return start + timedelta(days=7)
+    if by == "quarter":
+        month = start.month + 3
+        return date(start.year + (month > 12), (month - 1) % 12 + 1, 1)
+    if by == "year":
+        return date(start.year + 1, 1, 1)
     return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
@@ -41,7 +52,16 @@ def label(start: date, by: str) -> str:
         return f"{year}-W{week:02d}"
     if by == "month":
         return start.strftime("%Y-%m")
+    if by == "quarter":
+        return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
+    if by == "year":
+        return f"{start.year:04d}"
     return start.isoformat()
+
+
+def label_of(day: date, by: str) -> str:
+    """The label of the period of `by` that holds `day`."""
+    return label(period_start(day, by), by)
 
 
 def count(first: date, last: date, by: str) -> int:
@@ -50,6 +70,10 @@ def count(first: date, last: date, by: str) -> int:
         return (last - first).days + 1
     if by == "week":
         return (period_start(last, by) - period_start(first, by)).days // 7 + 1
+    if by == "quarter":
+        return (last.year - first.year) * 4 + (last.month - 1) // 3 - (first.month - 1) // 3 + 1
+    if by == "year":
+        return last.year - first.year + 1
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
@@ -60,7 +84,7 @@ def periods(first: date, last: date, by: str) -> Iterator[tuple[date, date]]:
     while start <= last:
         try:
             following: date | None = _next_start(period_start(start, by), by)
-        except OverflowError:
+        except (OverflowError, ValueError):
             following = None  # the last period before date.max
         end = min(following - timedelta(days=1), last) if following else last
         yield start, end

@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import NamedTuple
 
-from ledger_cli.domain.accounts import DEFAULT_ACCOUNT, check_account_name, unknown_account
+from ledger_cli.domain.accounts import (
+    DEFAULT_ACCOUNT,
+    LEDGER_WIDE,
+    check_account_name,
+    unknown_account,
+)
 from ledger_cli.domain.dates import check_too_early
 from ledger_cli.domain.events import MONEY_TYPES, EventType, NewEvent
 from ledger_cli.domain.money import DEFAULT_CURRENCY, MAX_MINOR, currency
@@ -28,6 +33,7 @@ class Decision(NamedTuple):
     ref: str
     events: list[NewEvent]
     warnings: list[str]
+    category_source: str | None = None  # where a new entry's category came from
 
 
 class Plan:
@@ -45,6 +51,7 @@ class Plan:
         self.voided: set[str] = set()  # refs this command voids (their check numbers are free)
         # Whether the user may date this command's voids (not so for the void of an amend).
         self.void_dates_chosen = True
+        self.category_source: str | None = None  # how the entry's category was chosen
 
     def next_transaction(self) -> str:
         """Start the command's next transaction (an amend records two: the void and the
@@ -115,6 +122,14 @@ class Plan:
             clean["forced"] = 1
         self.events.append(NewEvent(self.ref, kind, account.name, amount, balance, on, clean))
 
+    def add_ledger_wide(
+        self, kind: EventType, on: date, details: Mapping[str, str | int | None]
+    ) -> None:
+        """An event of the whole ledger (a rule, a budget): on no account, moving no money."""
+        check_too_early(on)
+        clean = {key: value for key, value in details.items() if value is not None}
+        self.events.append(NewEvent(self.ref, kind, LEDGER_WIDE, 0, 0, on, clean))
+
     def debit_allowed(
         self, account: AccountState, amount: int, what: str, *, from_bank: bool = False
     ) -> None:
@@ -163,7 +178,7 @@ class Plan:
         return self.statuses.get((ref, account), self.state.status(ref, account))
 
     def decision(self) -> Decision:
-        return Decision(self.ref, self.events, self.warnings)
+        return Decision(self.ref, self.events, self.warnings, self.category_source)
 
 
 def text(value: str | None, what: str) -> str | None:

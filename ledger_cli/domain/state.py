@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from datetime import date
 from typing import Generic, TypeVar
 
-from ledger_cli.domain.events import MONEY_TYPES, Event, EventType, status_changes
+from ledger_cli.domain.categories import UNCATEGORIZED, Rule, payee_key
+from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES, Event, EventType, status_changes
 from ledger_cli.domain.money import DEFAULT_CURRENCY, Currency, format_amount, stored_currency
 
 K = TypeVar("K")
@@ -79,9 +80,12 @@ class Transaction(_Fields):
     """What one command did to the money: its entries (account, signed amount), the type and
     details of its first money-moving event (what `void` names and `amend` copies), and how
     it relates to voids: `voids` (this is a void of that ref), `voided_by` (the void that
-    cancels this one now; None again once that void is reversed)."""
+    cancels this one now; None again once that void is reversed); and its category or split
+    as it stands now."""
 
-    __slots__ = ("ref", "date", "entries", "voids", "voided_by", "kind", "details")
+    __slots__ = (
+        "ref", "date", "entries", "voids", "voided_by", "kind", "details", "category", "split"
+    )
 
     def __init__(
         self,
@@ -92,6 +96,8 @@ class Transaction(_Fields):
         voided_by: str | None = None,
         kind: str | None = None,
         details: Mapping[str, str | int] | None = None,
+        category: str | None = None,
+        split: str | None = None,
     ) -> None:
         self.ref = ref
         self.date = date
@@ -100,6 +106,9 @@ class Transaction(_Fields):
         self.voided_by = voided_by
         self.kind = kind
         self.details: Mapping[str, str | int] = {} if details is None else details
+        # Its category or split now (a TransactionCategorized after it sets them again).
+        self.category = category
+        self.split = split
 
 
 class LazyMap(MutableMapping[K, V], Generic[K, V]):
@@ -142,7 +151,11 @@ class State(_Fields):
     `checks` maps (account, check number) to the ref that wrote it; `transaction_count` numbers
     the next reference. `cleared` maps (ref, account) to the status of that entry: "" (not
     cleared), "c" (the bank has it) or "R" (reconciled with a statement); `statement_rows`
-    maps (account, fingerprint) to the ref that cleared that bank statement row."""
+    maps (account, fingerprint) to the ref that cleared that bank statement row.
+
+    Where the money went: `rules` (id -> Rule, in the order added; `rule_count` numbers the
+    next), `payee_categories` (a payee, case-folded -> the category last used with it) and
+    `budgets` ((category, currency) -> [(first month, monthly amount)], by month)."""
 
     __slots__ = (
         "seq",
@@ -152,6 +165,10 @@ class State(_Fields):
         "transaction_count",
         "cleared",
         "statement_rows",
+        "rules",
+        "rule_count",
+        "payee_categories",
+        "budgets",
     )
 
     def __init__(
@@ -167,6 +184,10 @@ class State(_Fields):
         self.transaction_count = transaction_count
         self.cleared: MutableMapping[tuple[str, str], str] = {}
         self.statement_rows: MutableMapping[tuple[str, str], str] = {}
+        self.rules: dict[int, Rule] = {}
+        self.rule_count = 0
+        self.payee_categories: MutableMapping[str, str] = {}
+        self.budgets: dict[tuple[str, str], list[tuple[str, int]]] = {}
 
     def status(self, ref: str, account: str) -> str:
         return self.cleared.get((ref, account)) or ""
@@ -174,7 +195,11 @@ class State(_Fields):
     def forget_loaded(self) -> None:
         """Drop what was loaded lazily (see LazyMap.forget); a state that `replay` filled
         keeps everything."""
-        for part in (self.transactions, self.checks, self.cleared, self.statement_rows):
+        parts = (
+            self.transactions, self.checks, self.cleared, self.statement_rows,
+            self.payee_categories,
+        )
+        for part in parts:
             if isinstance(part, LazyMap):
                 part.forget()
 
@@ -197,7 +222,11 @@ def evolve(state: State, event: Event) -> State:
     if event.type in MONEY_TYPES:
         if not tx.entries:
             tx.kind, tx.details = event.type, event.details
+            tx.category, tx.split = _category_of(event.details)
+            _remember_payee(state, event.type, event.details, tx.category)
         tx.entries.append((event.account, event.amount))
+    elif event.type in CATEGORY_TYPES:
+        _evolve_categories(state, event)
     if event.type == EventType.TRANSACTION_VOIDED:
         voided = str(event.details["voids"])
         tx.voids = voided
@@ -227,6 +256,54 @@ def evolve(state: State, event: Event) -> State:
             account.last_check = max(account.last_check, number)
     _evolve_status(state, event)
     return state
+
+
+def _category_of(details: Mapping[str, str | int]) -> tuple[str | None, str | None]:
+    category, split = details.get("category"), details.get("split")
+    return (
+        None if category is None else str(category),
+        None if split is None else str(split),
+    )
+
+
+def _remember_payee(
+    state: State, kind: str, details: Mapping[str, str | int], category: str | None
+) -> None:
+    """The category last used with a payee: an entry's own (not a void's, which repeats it,
+    and not `uncategorized`, which is no choice at all)."""
+    payee = details.get("payee")
+    if (
+        payee
+        and category
+        and category != UNCATEGORIZED
+        and kind not in (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
+    ):
+        state.payee_categories[payee_key(str(payee))] = category
+
+
+def _evolve_categories(state: State, event: Event) -> None:
+    details = event.details
+    if event.type == EventType.TRANSACTION_CATEGORIZED:
+        target = state.transactions.get(str(details["categorizes"]))
+        if target is not None:
+            target.category, target.split = _category_of(details)
+            _remember_payee(state, str(target.kind), target.details, target.category)
+    elif event.type == EventType.RULE_ADDED:
+        rule = Rule(
+            int(details["rule"]),
+            str(details["pattern"]),
+            str(details["category"]),
+            str(details["payee"]) if "payee" in details else None,
+        )
+        state.rules[rule.id] = rule
+        state.rule_count = max(state.rule_count, rule.id)
+    elif event.type == EventType.RULE_REMOVED:
+        state.rules.pop(int(details["rule"]), None)
+    elif event.type == EventType.BUDGET_SET:
+        key = (str(details["category"]), str(details["currency"]))
+        month, amount = str(details["month"]), int(details["budget"])
+        kept = [step for step in state.budgets.get(key, []) if step[0] != month]
+        state.budgets[key] = sorted([*kept, (month, amount)])
 
 
 def _evolve_status(state: State, event: Event) -> None:

@@ -32,6 +32,7 @@ from ledger_cli.store.records import (
 )
 
 if TYPE_CHECKING:
+    from ledger_cli.domain.categories import Rule
     from ledger_cli.domain.state import AccountState, State, Transaction
     from ledger_cli.domain.statements import Entry
     from ledger_cli.store.readmodels import Changes
@@ -143,6 +144,25 @@ class Store(Protocol):
 
     def balance(self, account: str) -> int:
         """The account's balance over every entry, from the read models."""
+        ...
+
+    def payee_category(self, key: str) -> str | None:
+        """The category last used with a payee (case-folded: categories.payee_key)."""
+        ...
+
+    def category_settings(
+        self,
+    ) -> tuple[dict[int, Rule], int, dict[tuple[str, str], list[tuple[str, int]]]]:
+        """The live rules by id, the highest rule id ever given, and the budget steps
+        ((category, currency) -> [(first month, amount)]), from the read models."""
+        ...
+
+    def category_nets(
+        self, accounts: Sequence[str], since: date | None, through: date | None, by: str
+    ) -> list[tuple[str, str, str, int | None, str, str]]:
+        """(account, category, period label, net, first day, last day) of the money in
+        reports, by period (`by`: day, month, quarter, year), from the read models; a net of
+        None was too large to keep (then sum the log)."""
         ...
 
     def balance_by_day(self, account: str, as_of: date) -> int | None:

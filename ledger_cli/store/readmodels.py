@@ -16,11 +16,43 @@ reversed by `unvoid` leaves its transaction voided by nothing), which ref holds 
 number (the last to write it, or the check an unvoid restored), each account's net movement per
 effective day, the bank status of each (ref, account) entry ("" , "c" cleared or "R"
 reconciled), the fingerprints of bank statement rows already cleared, and the position.
+
+And where the money went: the category of each transaction that `categorize` set again, each
+account's net per category and effective day (transfers left out: `in_reports`), the category
+last used with each payee, the rules and the budget steps.
 """
 
 from __future__ import annotations
 
-from ledger_cli.domain.events import MONEY_TYPES, STATUS_TYPES, Event, EventType, status_changes
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ledger_cli.domain.categories import allocation, payee_key
+from ledger_cli.domain.events import (
+    MONEY_TYPES,
+    STATUS_TYPES,
+    TRANSFER_TYPES,
+    Event,
+    EventType,
+    status_changes,
+)
+
+if TYPE_CHECKING:
+    from ledger_cli.domain.state import State
+
+_VOID_TYPES = (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
+
+
+def in_reports(kind: str, details: Mapping[str, object], target_kind: str | None) -> bool:
+    """Whether a money event counts as income or spending: every one but a transfer between
+    own accounts, and a void (or its reversal) of one. A void names its category since
+    categories exist; one recorded before says nothing, and `target_kind` (the type of the
+    entry it concerns) tells."""
+    if kind in TRANSFER_TYPES:
+        return False
+    if kind in _VOID_TYPES and "category" not in details and "split" not in details:
+        return target_kind not in TRANSFER_TYPES
+    return True
 
 
 class Changes:
@@ -36,10 +68,18 @@ class Changes:
         self.days: dict[tuple[str, str], int | None] = {}
         self.statuses: dict[tuple[str, str], str] = {}  # (ref, account) -> status
         self.statement_rows: list[tuple[str, str, str]] = []
+        # (account, category, day) -> net; None past 64 bits
+        self.category_days: dict[tuple[str, str, str], int | None] = {}
+        self.recategorized: list[tuple[str, str | None, str | None]] = []  # in order
+        self.payees: dict[str, str] = {}
+        self.rules: list[tuple[int, str, str, str | None, int]] = []
+        self.removed_rules: list[int] = []
+        self.budgets: list[tuple[str, str, str, int]] = []
         self.head: tuple[int, str] | None = None  # (seq, hash) of the last event
 
-    def add(self, event: Event, hash_: str) -> None:
-        """Gather what `event`, stored with `hash_`, changes."""
+    def add(self, event: Event, hash_: str, state: State) -> None:
+        """Gather what `event`, stored with `hash_` and already folded into `state`,
+        changes."""
         self.accounts.add(event.account)
         voids = event.details.get("voids") if event.type == EventType.TRANSACTION_VOIDED else None
         if not self.transactions or self.transactions[-1][0] != event.ref:
@@ -58,9 +98,59 @@ class Changes:
             key = (event.account, event.date.isoformat())
             before = self.days.get(key, 0)
             self.days[key] = None if before is None else before + event.amount
-        if event.type in STATUS_TYPES:
+            self._categories(event, state)
+        elif event.type in STATUS_TYPES:
             self._status(event)
+        else:
+            self._settings(event, state)
         self.head = (event.seq, hash_)
+
+    def _categories(self, event: Event, state: State) -> None:
+        details = event.details
+        target = details.get("voids") or details.get("restores")
+        target_tx = state.transactions.get(str(target)) if target is not None else None
+        if not in_reports(event.type, details, target_tx.kind if target_tx else None):
+            return
+        day = event.date.isoformat()
+        for category, amount in allocation(details, event.amount):
+            key = (event.account, category, day)
+            before = self.category_days.get(key, 0)
+            self.category_days[key] = None if before is None else before + amount
+        if target is None and "payee" in details:
+            self._payee(str(details["payee"]), state)
+
+    def _payee(self, payee: str, state: State) -> None:
+        """The payee's last category as the state has it now, if it has one."""
+        key = payee_key(payee)
+        found = state.payee_categories.get(key)
+        if found is not None:
+            self.payees[key] = found
+
+    def _settings(self, event: Event, state: State) -> None:
+        details = event.details
+        if event.type == EventType.TRANSACTION_CATEGORIZED:
+            ref = str(details["categorizes"])
+            category, split = details.get("category"), details.get("split")
+            self.recategorized.append(
+                (ref, None if category is None else str(category),
+                 None if split is None else str(split))
+            )
+            target = state.transactions.get(ref)
+            if target is not None and "payee" in target.details:
+                self._payee(str(target.details["payee"]), state)
+        elif event.type == EventType.RULE_ADDED:
+            payee = details.get("payee")
+            self.rules.append(
+                (int(details["rule"]), str(details["pattern"]), str(details["category"]),
+                 None if payee is None else str(payee), 0)
+            )
+        elif event.type == EventType.RULE_REMOVED:
+            self.removed_rules.append(int(details["rule"]))
+        elif event.type == EventType.BUDGET_SET:
+            self.budgets.append(
+                (str(details["category"]), str(details["currency"]), str(details["month"]),
+                 int(details["budget"]))
+            )
 
     def _status(self, event: Event) -> None:
         for ref, status in status_changes(event.type, event.details):

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ledger_cli.domain.events import EventType
-from ledger_cli.domain.money import format_amount
+from ledger_cli.domain.categories import decode_split
+from ledger_cli.domain.events import Event, EventType
+from ledger_cli.domain.money import DEFAULT_CURRENCY, format_amount, stored_currency
 from ledger_cli.view.output import Output, clean
 
 if TYPE_CHECKING:
@@ -32,31 +33,97 @@ def warn(output: Output, result: Outcome) -> None:
 
 
 def record(result: Outcome) -> dict[str, Any]:
-    """`{"ref", "events": [{"seq", "type", "account", "amount", "balance"}], "balance"}`."""
+    """`{"ref", "events": [{"seq", "type", "account", "amount", "balance"}], "balance"}`, and
+    for a money entry its `category` (null for a split, whose parts are in `split`) and where
+    the category came from; a rule or a budget has no account (null) and no balance."""
     return {
         "ref": result.ref,
         "events": [
             {
                 "seq": event.seq,
                 "type": event.type,
-                "account": event.account,
-                "amount": format_amount(event.amount, result.currencies[event.account]),
-                "balance": format_amount(event.balance, result.currencies[event.account]),
+                "account": event.account or None,
+                "amount": _money(event.amount, result, event.account),
+                "balance": _money(event.balance, result, event.account),
             }
             for event in result.events
         ],
-        "balance": format_amount(result.balance, result.currency),
+        "balance": None if result.ledger_wide else format_amount(result.balance, result.currency),
+        **_category_record(result),
         **({"dry_run": True} if result.dry_run else {}),
     }
 
 
+def _money(amount: int, result: Outcome, account: str) -> str | None:
+    cur = result.currencies.get(account)
+    return None if cur is None else format_amount(amount, cur)
+
+
+def _category_record(result: Outcome) -> dict[str, Any]:
+    entry = _categorized(result)
+    if entry is None:
+        return {}
+    cur = result.currencies[entry.account]
+    split = entry.details.get("split")
+    return {
+        "category": None if split is not None else entry.details.get("category"),
+        "split": None
+        if split is None
+        else [
+            {"category": name, "amount": format_amount(part, cur)}
+            for name, part in decode_split(str(split))
+        ],
+        "category_source": result.category_source,
+    }
+
+
+def _categorized(result: Outcome) -> Event | None:
+    """The event of a new entry (or of a categorize) that carries the category it got."""
+    for event in reversed(result.events):
+        if event.type in _CATEGORIZED or event.type == EventType.TRANSACTION_CATEGORIZED:
+            if "category" in event.details or "split" in event.details:
+                return event
+    return None
+
+
+_CATEGORIZED = (
+    EventType.FUNDS_DEPOSITED,
+    EventType.CHECK_WRITTEN,
+    EventType.CASH_WITHDRAWN,
+    EventType.FEE_CHARGED,
+    EventType.INTEREST_PAID,
+)
+
+
 def line(result: Outcome) -> str:
-    """What happened, the ref, and the balance of the account the command names."""
+    """What happened, the ref, the category a new entry got and why, and the balance of the
+    account the command names."""
     prefix = DRY_RUN if result.dry_run else ""
+    text = f"{prefix}{_describe(result)} (ref {result.ref})"
+    entry = _categorized(result)
+    if entry is not None and entry.type != EventType.TRANSACTION_CATEGORIZED:
+        text += f"; {_category_text(entry, result)}"
+        if result.category_source not in (None, "given", "split"):
+            text += f" ({result.category_source})"
+    if result.ledger_wide:
+        return clean(text)
     return clean(
-        f"{prefix}{_describe(result)} (ref {result.ref}); balance of {result.account}: "
+        f"{text}; balance of {result.account}: "
         f"{format_amount(result.balance, result.currency, grouping=True)}"
     )
+
+
+def _category_text(event: Event, result: Outcome) -> str:
+    """`category food:groceries`, or `split food 50.00, household 12.50`."""
+    split = event.details.get("split")
+    if split is None:
+        return f"category {event.details.get('category')}"
+    cur = result.currencies[event.account]
+    parts = ", ".join(
+        f"{name} {format_amount(part, cur, grouping=True)}"
+        for name, part in decode_split(str(split))
+    )
+    return f"split {parts}"
 
 
 DRY_RUN = "Dry run, nothing written: "
@@ -64,7 +131,7 @@ DRY_RUN = "Dry run, nothing written: "
 
 def _describe(result: Outcome) -> str:
     main = next((e for e in result.events if e.type != EventType.ACCOUNT_OPENED), result.events[-1])
-    cur = result.currencies[main.account]
+    cur = result.currencies.get(main.account, stored_currency(DEFAULT_CURRENCY))
     amount = format_amount(abs(main.amount), cur, grouping=True)
     details = main.details
     opened = [e.account for e in result.events if e.type == EventType.ACCOUNT_OPENED]
@@ -109,6 +176,28 @@ def _describe(result: Outcome) -> str:
             text = (
                 f"Unvoided {details['unvoids']}, restoring {details['restores']}"
                 f"{_about(result)}: {_moves(result, main.type)}"
+            )
+        case EventType.TRANSACTION_CATEGORIZED:
+            was = _about(result)
+            text = f"Categorized {details['categorizes']}{was} as " + _category_text(
+                main, result
+            ).removeprefix("category ")
+        case EventType.RULE_ADDED:
+            payee = f", payee {details['payee']}" if "payee" in details else ""
+            text = (
+                f"Added rule {details['rule']}: {str(details['pattern'])!r} gives category "
+                f"{details['category']}{payee}"
+            )
+        case EventType.RULE_REMOVED:
+            text = f"Removed rule {details['rule']}"
+        case EventType.BUDGET_SET:
+            cur = stored_currency(details["currency"])
+            amount = format_amount(int(details["budget"]), cur, grouping=True)
+            text = (
+                f"Removed the budget of {details['category']} from {details['month']}"
+                if not int(details["budget"])
+                else f"Budget of {details['category']}: {amount} {cur.code} a month from "
+                f"{details['month']}"
             )
         case _:
             text = f"Recorded {main.type} on {main.account}"

@@ -10,11 +10,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ledger_cli.domain.events import MONEY_TYPES, EventType
+from ledger_cli.domain.accounts import LEDGER_WIDE
+from ledger_cli.domain.categories import Rule, allocation
+from ledger_cli.domain.events import MONEY_TYPES, TRANSFER_TYPES, EventType
 from ledger_cli.domain.money import stored_currency
 from ledger_cli.domain.state import AccountState, State, Transaction
 from ledger_cli.store.readmodels import Changes
-from ledger_cli.store.sqlite.sql import INT64, exact_total, type_in
+from ledger_cli.store.sqlite.sql import INT64, SPLIT, exact_total, split_sums, type_in
 
 if TYPE_CHECKING:
     from ledger_cli.domain.statements import Entry
@@ -49,7 +51,9 @@ def _account(row: Sequence[object]) -> AccountState:
 
 def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
     found = conn.execute(
-        "SELECT date, voids, voided_by FROM rm_transactions WHERE ref = ?", (ref,)
+        "SELECT t.date, t.voids, t.voided_by, r.ref, r.category, r.split FROM rm_transactions t "
+        "LEFT JOIN rm_recategorized r ON r.ref = t.ref WHERE t.ref = ?",
+        (ref,),
     ).fetchone()
     if found is None:
         return None
@@ -58,7 +62,12 @@ def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
         f"WHERE ref = ? AND {type_in(MONEY_TYPES)} ORDER BY seq",
         (ref,),
     ).fetchall()
-    kind, details = (entries[0][2], json.loads(entries[0][3])) if entries else (None, None)
+    kind, details = (entries[0][2], json.loads(entries[0][3])) if entries else (None, {})
+    # Its category now: as `categorize` set it again, else as its entry was recorded.
+    category, split = (
+        (found[4], found[5]) if found[3] is not None
+        else (details.get("category"), details.get("split"))
+    )
     return Transaction(
         ref=ref,
         date=date.fromisoformat(found[0]),
@@ -67,7 +76,74 @@ def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
         voided_by=found[2],
         kind=kind,
         details=details,
+        category=category,
+        split=split,
     )
+
+
+def payee_category(conn: sqlite3.Connection, key: str) -> str | None:
+    found = conn.execute("SELECT category FROM rm_payees WHERE payee = ?", (key,)).fetchone()
+    return None if found is None else str(found[0])
+
+
+def category_settings(
+    conn: sqlite3.Connection,
+) -> tuple[dict[int, Rule], int, dict[tuple[str, str], list[tuple[str, int]]]]:
+    """The live rules by id, the highest id ever given, and the budget steps."""
+    rules: dict[int, Rule] = {}
+    highest = 0
+    for number, pattern, category, payee, removed in conn.execute(
+        "SELECT id, pattern, category, payee, removed FROM rm_rules ORDER BY id"
+    ):
+        highest = max(highest, number)
+        if not removed:
+            rules[number] = Rule(number, pattern, category, payee)
+    budgets: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for category, code, month, amount in conn.execute(
+        "SELECT category, currency, month, amount FROM rm_budgets "
+        "ORDER BY category, currency, month"
+    ):
+        budgets.setdefault((category, code), []).append((month, amount))
+    return rules, highest, budgets
+
+
+# The SQL of each report period's label, from a stored YYYY-MM-DD day.
+_PERIOD_SQL = {
+    "day": "date",
+    "month": "substr(date, 1, 7)",
+    "quarter": "substr(date, 1, 4) || '-Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3)",
+    "year": "substr(date, 1, 4)",
+}
+
+
+def category_nets(
+    conn: sqlite3.Connection,
+    accounts: Sequence[str],
+    since: date | None,
+    through: date | None,
+    by: str,
+) -> list[tuple[str, str, str, int | None, str, str]]:
+    """(account, category, period label, net, first day, last day) of `accounts` between
+    the days given, summed in SQL by period (`by`: day, month, quarter or year); a net of
+    None was too large to keep (then the log must be summed)."""
+    clauses = [f"account IN ({', '.join('?' * len(accounts))})"]
+    params: list[object] = list(accounts)
+    if since is not None:
+        clauses.append("date >= ?")
+        params.append(since.isoformat())
+    if through is not None:
+        clauses.append("date <= ?")
+        params.append(through.isoformat())
+    found = []
+    for account, category, period, high, low, unknown, first, last in conn.execute(
+        f"SELECT account, category, {_PERIOD_SQL[by]}, {split_sums('net')}, "
+        f"count(*) - count(net), min(date), max(date) FROM rm_category_days "
+        f"WHERE {' AND '.join(clauses)} GROUP BY 1, 2, 3",
+        params,
+    ):
+        net = None if unknown else high * SPLIT + low
+        found.append((account, category, period, net, first, last))
+    return found
 
 
 def balance_by_day(conn: sqlite3.Connection, account: str, as_of: date) -> int | None:
@@ -117,21 +193,51 @@ def entries(conn: sqlite3.Connection, account: str, through: date | None) -> lis
     ]
 
 
+def reported_where(alias: str) -> str:
+    """The SQL condition on events `alias` that are in reports (readmodels.in_reports): money
+    events but transfers, and but voids from before categories (which carry none) of a
+    transfer."""
+    target = (
+        f"coalesce(json_extract({alias}.details, '$.voids'), "
+        f"json_extract({alias}.details, '$.restores'))"
+    )
+    return f"""
+        {type_in(MONEY_TYPES, f"{alias}.type")} AND NOT {type_in(TRANSFER_TYPES, f"{alias}.type")}
+        AND NOT (json_extract({alias}.details, '$.category') IS NULL
+                 AND json_extract({alias}.details, '$.split') IS NULL
+                 AND {target} IS NOT NULL
+                 AND EXISTS (SELECT 1 FROM events t WHERE t.ref = {target}
+                                AND {type_in(TRANSFER_TYPES, "t.type")}))"""
+
+
 def mismatches(conn: sqlite3.Connection, balances: Mapping[str, int]) -> list[str]:
     """The accounts whose read-model balance, or sum of day totals, is not their last
-    balance in the log (`balances`, as verified)."""
+    balance in the log (`balances`, as verified), or whose nets by category do not add up
+    to the log's money in reports."""
     stored = dict(conn.execute("SELECT name, balance FROM rm_accounts"))
     days: dict[str, int | None] = {}
     for account, net in conn.execute("SELECT account, net FROM rm_days"):
         before = days.get(account, 0)
         # A day too large to store (NULL) leaves the account's total unknown.
         days[account] = None if net is None or before is None else before + net
-    names = sorted(set(stored) | set(balances))
+    names = sorted((set(stored) | set(balances)) - {LEDGER_WIDE})
+    by_category: dict[str, int | None] = {}
+    for account, net in conn.execute("SELECT account, net FROM rm_category_days"):
+        before = by_category.get(account, 0)
+        by_category[account] = None if net is None or before is None else before + net
+    reported = {
+        account: high * SPLIT + low
+        for account, high, low in conn.execute(
+            f"SELECT e.account, {split_sums('e.amount')} FROM events e "
+            f"WHERE {reported_where('e')} GROUP BY e.account"
+        )
+    }
     return [
         name
         for name in names
         if stored.get(name) != balances.get(name)
         or days.get(name, 0) not in (None, balances.get(name, 0))
+        or by_category.get(name, 0) not in (None, reported.get(name, 0))
     ]
 
 
@@ -162,6 +268,7 @@ def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:
         "INSERT OR REPLACE INTO rm_statement_rows VALUES (?, ?, ?)", changes.statement_rows
     )
     _add_days(conn, changes.days)
+    _save_categories(conn, changes)
     conn.execute(
         "INSERT OR REPLACE INTO rm_position VALUES (1, ?, ?, ?)",
         (*changes.head, state.transaction_count),
@@ -196,6 +303,73 @@ def _add_days(conn: sqlite3.Connection, nets: Mapping[tuple[str, str], int | Non
             total = None if found[0] is None or net is None else found[0] + net
         rows.append((account, day, fits(total)))
     conn.executemany("INSERT OR REPLACE INTO rm_days VALUES (?, ?, ?)", rows)
+
+
+def _save_categories(conn: sqlite3.Connection, changes: Changes) -> None:
+    _add_category_days(conn, changes.category_days)
+    for ref, category, split in changes.recategorized:
+        _recategorize(conn, ref, category, split)
+    conn.executemany("INSERT OR REPLACE INTO rm_payees VALUES (?, ?)", changes.payees.items())
+    conn.executemany("INSERT INTO rm_rules VALUES (?, ?, ?, ?, ?)", changes.rules)
+    conn.executemany(
+        "UPDATE rm_rules SET removed = 1 WHERE id = ?", [(rule,) for rule in changes.removed_rules]
+    )
+    conn.executemany("INSERT OR REPLACE INTO rm_budgets VALUES (?, ?, ?, ?)", changes.budgets)
+
+
+def _add_category_days(
+    conn: sqlite3.Connection, nets: Mapping[tuple[str, str, str], int | None]
+) -> None:
+    rows = []
+    for (account, category, day), net in sorted(nets.items()):
+        found = conn.execute(
+            "SELECT net FROM rm_category_days WHERE account = ? AND category = ? AND date = ?",
+            (account, category, day),
+        ).fetchone()
+        if found is None:
+            total = net
+        else:
+            total = None if found[0] is None or net is None else found[0] + net
+        rows.append((account, category, day, fits(total)))
+    # A day whose money cancels out (an entry and its void) holds no row: a report shows
+    # only what moved, however the read models came to be (rebuilt, or step by step).
+    conn.executemany(
+        "INSERT OR REPLACE INTO rm_category_days VALUES (?, ?, ?, ?)",
+        [row for row in rows if row[3] != 0],
+    )
+    conn.executemany(
+        "DELETE FROM rm_category_days WHERE account = ? AND category = ? AND date = ?",
+        [row[:3] for row in rows if row[3] == 0],
+    )
+
+
+def _recategorize(
+    conn: sqlite3.Connection, ref: str, category: str | None, split: str | None
+) -> None:
+    """Move the money of transaction `ref` from the category it had to the one it has now,
+    on the same days."""
+    before = conn.execute(
+        "SELECT category, split FROM rm_recategorized WHERE ref = ?", (ref,)
+    ).fetchone()
+    moves: dict[tuple[str, str, str], int | None] = {}
+    for account, day, amount, text in conn.execute(
+        "SELECT account, date, amount, details FROM events "
+        f"WHERE ref = ? AND {type_in(MONEY_TYPES)}",
+        (ref,),
+    ).fetchall():
+        details = json.loads(text)
+        old = (
+            {"category": before[0], "split": before[1]} if before is not None else details
+        )
+        new = {"category": category, "split": split}
+        for name, part in allocation({k: v for k, v in old.items() if v is not None}, amount):
+            key = (account, name, day)
+            moves[key] = (moves.get(key) or 0) - part
+        for name, part in allocation({k: v for k, v in new.items() if v is not None}, amount):
+            key = (account, name, day)
+            moves[key] = (moves.get(key) or 0) + part
+    _add_category_days(conn, {key: net for key, net in moves.items() if net})
+    conn.execute("INSERT OR REPLACE INTO rm_recategorized VALUES (?, ?, ?)", (ref, category, split))
 
 
 def fits(total: int | None) -> int | None:

@@ -3,12 +3,14 @@ does, and what a write does first when they do not describe the head of the log.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
-from ledger_cli.domain.events import MONEY_TYPES
+from ledger_cli.domain.categories import UNCATEGORIZED, allocation, payee_key
+from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES
 from ledger_cli.domain.events import EventType as T
 from ledger_cli.domain.money import DEFAULT_CURRENCY
-from ledger_cli.store.sqlite.readmodels import fits
+from ledger_cli.store.sqlite.readmodels import fits, reported_where
 from ledger_cli.store.sqlite.schema import READ_MODEL_TABLES
 from ledger_cli.store.sqlite.sql import SPLIT, split_sums, type_in
 
@@ -121,7 +123,111 @@ def rebuild(conn: sqlite3.Connection) -> None:
             )
         ),
     )
+    _rebuild_categories(conn)
     head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     if head is not None:
         count = conn.execute("SELECT count(*) FROM rm_transactions").fetchone()[0]
         conn.execute("INSERT INTO rm_position VALUES (1, ?, ?, ?)", (head[0], head[1], count))
+
+
+def _rebuild_categories(conn: sqlite3.Connection) -> None:
+    """The read models of where the money went (store/readmodels.py), from the log alone."""
+    # The category a transaction has now: the last TransactionCategorized of it.
+    conn.execute(
+        f"""
+        INSERT INTO rm_recategorized
+        SELECT ref, category, split FROM (
+            SELECT json_extract(details, '$.categorizes') AS ref,
+                   json_extract(details, '$.category') AS category,
+                   json_extract(details, '$.split') AS split, max(seq)
+              FROM events WHERE type = '{T.TRANSACTION_CATEGORIZED}' GROUP BY 1)
+        """
+    )
+    nets: dict[tuple[str, str, str], int] = {}
+    # Every money event in reports but a split: summed in SQL by category and day.
+    reported = reported_where("e")
+    split_now = "CASE WHEN r.ref IS NULL THEN json_extract(e.details, '$.split') ELSE r.split END"
+    category_now = (
+        "CASE WHEN r.ref IS NULL THEN json_extract(e.details, '$.category') ELSE r.category END"
+    )
+    for account, category, day, high, low in conn.execute(
+        f"""
+        SELECT e.account, coalesce({category_now}, '{UNCATEGORIZED}'), e.date,
+               {split_sums("e.amount")}
+          FROM events e LEFT JOIN rm_recategorized r ON r.ref = e.ref
+         WHERE {reported} AND {split_now} IS NULL
+         GROUP BY 1, 2, 3
+        """
+    ):
+        nets[(account, category, day)] = high * SPLIT + low
+    for account, split, day, amount in conn.execute(
+        f"""
+        SELECT e.account, {split_now}, e.date, e.amount
+          FROM events e LEFT JOIN rm_recategorized r ON r.ref = e.ref
+         WHERE {reported} AND {split_now} IS NOT NULL
+        """
+    ):
+        for category, part in allocation({"split": split}, amount):
+            key = (account, category, day)
+            nets[key] = nets.get(key, 0) + part
+    conn.executemany(
+        "INSERT INTO rm_category_days VALUES (?, ?, ?, ?)",
+        [(*key, fits(net)) for key, net in nets.items() if net],
+    )
+    _rebuild_payees(conn)
+    _rebuild_settings(conn)
+
+
+def _rebuild_payees(conn: sqlite3.Connection) -> None:
+    """The category last used with each payee (case-folded): the entry's own, or what
+    `categorize` set for it, whichever came last; `uncategorized` is no choice."""
+    last: dict[str, tuple[int, str]] = {}
+    void_types = type_in((T.TRANSACTION_VOIDED, T.VOID_REVERSED))
+    for payee, category, seq in conn.execute(
+        f"""
+        SELECT payee, category, max(seq) FROM (
+            SELECT json_extract(e.details, '$.payee') AS payee,
+                   json_extract(e.details, '$.category') AS category, e.seq AS seq
+              FROM events e
+             WHERE {type_in(MONEY_TYPES, "e.type")} AND NOT {void_types.replace("type", "e.type")}
+               AND json_extract(e.details, '$.payee') IS NOT NULL
+               AND json_extract(e.details, '$.category') IS NOT NULL
+               AND json_extract(e.details, '$.category') != '{UNCATEGORIZED}'
+            UNION ALL
+            SELECT json_extract(t.details, '$.payee'), json_extract(c.details, '$.category'),
+                   c.seq
+              FROM events c JOIN events t ON t.ref = json_extract(c.details, '$.categorizes')
+             WHERE c.type = '{T.TRANSACTION_CATEGORIZED}' AND {type_in(MONEY_TYPES, "t.type")}
+               AND json_extract(t.details, '$.payee') IS NOT NULL
+               AND json_extract(c.details, '$.category') IS NOT NULL
+               AND json_extract(c.details, '$.category') != '{UNCATEGORIZED}'
+        ) GROUP BY payee
+        """
+    ):
+        key = payee_key(payee)
+        if key not in last or seq > last[key][0]:
+            last[key] = (seq, category)
+    conn.executemany(
+        "INSERT INTO rm_payees VALUES (?, ?)",
+        [(key, category) for key, (_, category) in last.items()],
+    )
+
+
+def _rebuild_settings(conn: sqlite3.Connection) -> None:
+    """The rules and budget steps, from their events in log order."""
+    for kind, text in conn.execute(
+        f"SELECT type, details FROM events WHERE {type_in(CATEGORY_TYPES)} ORDER BY seq"
+    ).fetchall():
+        details = json.loads(text)
+        if kind == T.RULE_ADDED:
+            conn.execute(
+                "INSERT INTO rm_rules VALUES (?, ?, ?, ?, 0)",
+                (details["rule"], details["pattern"], details["category"], details.get("payee")),
+            )
+        elif kind == T.RULE_REMOVED:
+            conn.execute("UPDATE rm_rules SET removed = 1 WHERE id = ?", (details["rule"],))
+        elif kind == T.BUDGET_SET:
+            conn.execute(
+                "INSERT OR REPLACE INTO rm_budgets VALUES (?, ?, ?, ?)",
+                (details["category"], details["currency"], details["month"], details["budget"]),
+            )

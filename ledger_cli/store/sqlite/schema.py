@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 APPLICATION_ID = 0x4C454447  # "LEDG"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 EVENTS_TABLE = """
 CREATE TABLE events (
@@ -75,6 +75,11 @@ READ_MODEL_TABLES = (
     "rm_days",
     "rm_cleared",
     "rm_statement_rows",
+    "rm_recategorized",
+    "rm_category_days",
+    "rm_payees",
+    "rm_rules",
+    "rm_budgets",
     "rm_position",
 )
 
@@ -128,6 +133,42 @@ READ_MODELS = [
     ) STRICT""",
 ]
 
+# Where the money went (migration 3): the category a transaction has now when it was set again
+# after the entry (`categorize`), each account's net per category and effective day (what a
+# report sums; transfers are not in it), the category last used with each payee (case-folded),
+# the rules (removed ones kept, so that ids are never reused) and the budget steps.
+CATEGORY_READ_MODELS = [
+    """CREATE TABLE rm_recategorized (
+        ref      TEXT PRIMARY KEY,
+        category TEXT,
+        split    TEXT
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_category_days (
+        account  TEXT NOT NULL,
+        category TEXT NOT NULL,
+        date     TEXT NOT NULL,
+        net      INTEGER,
+        PRIMARY KEY (account, category, date)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_payees (
+        payee    TEXT PRIMARY KEY,
+        category TEXT NOT NULL
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_rules (
+        id       INTEGER PRIMARY KEY,
+        pattern  TEXT NOT NULL,
+        category TEXT NOT NULL,
+        payee    TEXT,
+        removed  INTEGER NOT NULL
+    ) STRICT""",
+    """CREATE TABLE rm_budgets (
+        category TEXT    NOT NULL,
+        currency TEXT    NOT NULL,
+        month    TEXT    NOT NULL,
+        amount   INTEGER NOT NULL,
+        PRIMARY KEY (category, currency, month)
+    ) STRICT, WITHOUT ROWID""",
+]
 
 
 def partial_indexes() -> list[str]:
@@ -141,6 +182,15 @@ def partial_indexes() -> list[str]:
         f"CREATE INDEX events_accounts ON events (seq) WHERE {type_in(ACCOUNT_TYPES)}",
         f"CREATE INDEX events_status ON events (account, seq) WHERE {type_in(STATUS_TYPES)}",
     ]
+
+
+def category_index() -> str:
+    """The index of the events of where the money went that move no money (categorize,
+    rules, budgets): a report as known at a past moment reads them without a scan."""
+    from ledger_cli.domain.events import CATEGORY_TYPES
+    from ledger_cli.store.sqlite.sql import type_in
+
+    return f"CREATE INDEX events_categories ON events (seq) WHERE {type_in(CATEGORY_TYPES)}"
 
 
 def migrate(conn: sqlite3.Connection) -> None:
@@ -164,6 +214,15 @@ def migrate(conn: sqlite3.Connection) -> None:
         db.execute(COMMAND_KEYS_TABLE)
         for statement in partial_indexes():
             db.execute(statement)
+
+    @migrations(name="0003_categories")
+    def create_category_read_models(db: Database) -> None:
+        # Created empty, and the position dropped: the next write rebuilds every read model
+        # from the log, these included.
+        for statement in CATEGORY_READ_MODELS:
+            db.execute(statement)
+        db.execute(category_index())
+        db.execute("DELETE FROM rm_position")
 
     migrations.apply(Database(conn, execute_plugins=False))
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

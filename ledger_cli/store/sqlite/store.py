@@ -43,6 +43,7 @@ from ledger_cli.store.sqlite.sql import exact_total, type_in
 
 if TYPE_CHECKING:
     # The write side's modules load only when a command writes: a query needs none of them.
+    from ledger_cli.domain.categories import Rule
     from ledger_cli.domain.state import AccountState, State, Transaction
     from ledger_cli.domain.statements import Entry
     from ledger_cli.store.readmodels import Changes
@@ -272,8 +273,10 @@ class SqliteStore:
 
     def _position(self) -> tuple[int, str, int] | None:
         """(seq, hash, number of refs) of the read models, or None when there are none."""
-        if self._version < 2:
-            return None  # a file from before read models: the tables do not exist
+        if self._version < schema.SCHEMA_VERSION:
+            # A file from before some read models: their tables do not exist (yet; the next
+            # write migrates it and derives them).
+            return None
         with translate_errors(self.path):
             found = self.conn.execute("SELECT seq, hash, transactions FROM rm_position").fetchone()
         return (found[0], found[1], found[2]) if found else None
@@ -324,6 +327,28 @@ class SqliteStore:
     def balance(self, account: str) -> int:
         found = self._one("SELECT balance FROM rm_accounts WHERE name = ?", (account,))
         return int(found) if found is not None else 0
+
+    def payee_category(self, key: str) -> str | None:
+        from ledger_cli.store.sqlite.readmodels import payee_category
+
+        with translate_errors(self.path):
+            return payee_category(self.conn, key)
+
+    def category_settings(
+        self,
+    ) -> tuple[dict[int, Rule], int, dict[tuple[str, str], list[tuple[str, int]]]]:
+        from ledger_cli.store.sqlite.readmodels import category_settings
+
+        with translate_errors(self.path):
+            return category_settings(self.conn)
+
+    def category_nets(
+        self, accounts: Sequence[str], since: date | None, through: date | None, by: str
+    ) -> list[tuple[str, str, str, int | None, str, str]]:
+        from ledger_cli.store.sqlite.readmodels import category_nets
+
+        with translate_errors(self.path):
+            return category_nets(self.conn, accounts, since, through, by)
 
     def balance_by_day(self, account: str, as_of: date) -> int | None:
         from ledger_cli.store.sqlite.readmodels import balance_by_day

@@ -1,0 +1,281 @@
+"""`ledger report` (SPEC 11): money in and out by category and period, with budgets.
+
+The nets come from the read models (each account's net per category and day, summed by
+period in the store) when they describe the log as asked; a report as known at an earlier
+moment, by payee, or on a file whose read models are stale folds the log itself
+(`_fold`). Either way the same records come out, and the view prints them as a table, JSON
+or CSV.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from ledger_cli.app.categories import budgets as budget_steps
+from ledger_cli.domain.categories import allocation, levels, within
+from ledger_cli.domain.events import MONEY_TYPES, TRANSFER_TYPES, EventType
+from ledger_cli.domain.money import Currency
+from ledger_cli.domain.periods import label_of, periods
+from ledger_cli.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from ledger_cli.app.queries import Queries
+
+NO_PAYEE = "(no payee)"
+_VOIDS = (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
+
+
+class ReportRow(NamedTuple):
+    """A category (or payee) of the report: its amounts per period label, in the sense of its
+    section (spending positive), and with --budget its budget, what is left, and the labels
+    where it is over."""
+
+    name: str
+    depth: int
+    section: str  # income | spending
+    amounts: dict[str, int]
+    total: int
+    budget: dict[str, int] | None = None
+    left: dict[str, int] | None = None
+    over: list[str] = []
+
+
+class Report(NamedTuple):
+    """The report of one currency."""
+
+    by: str
+    since: date | None
+    as_of: date | None
+    known_at: str | None
+    currency: Currency
+    periods: list[str]
+    rows: list[ReportRow]
+    income: dict[str, int]
+    spending: dict[str, int]
+    grouped_by: str  # category | payee
+    with_budget: bool
+
+    @property
+    def net(self) -> dict[str, int]:
+        return {label: self.income[label] - self.spending[label] for label in self.periods}
+
+
+class Options(NamedTuple):
+    accounts: Sequence[str] | None = None  # None: every account
+    by: str = "month"
+    since: date | None = None
+    as_of: date | None = None
+    known_at: datetime | None = None
+    depth: int | None = None
+    prefix: str | None = None
+    by_payee: bool = False
+    budget: bool = False
+
+
+# (account, category or payee, period label, net, first day, last day)
+Net = tuple[str, str, str, int, str, str]
+
+
+def report(queries: Queries, options: Options) -> list[Report]:
+    """One report per currency of the accounts chosen, as `options` ask."""
+    if options.budget and options.by == "week":
+        raise InvalidValue("--budget needs --by month, quarter or year (budgets are monthly)")
+    if options.budget and options.by_payee:
+        raise InvalidValue("--budget and --payee cannot be used together (budgets are by category)")
+    known = queries.accounts_known(options.known_at)
+    names = sorted(known) if options.accounts is None else list(dict.fromkeys(options.accounts))
+    for name in names:
+        queries.account(name, options.known_at)
+    nets = _nets(queries, names, options)
+    budgets = budget_steps(queries, options.known_at) if options.budget else {}
+    by_currency: dict[str, list[Net]] = defaultdict(list)
+    currencies = {name: known[name].currency for name in names}
+    for net in nets:
+        by_currency[currencies[net[0]].code].append(net)
+    for code in {currencies[name].code for name in names}:
+        by_currency.setdefault(code, [])
+    found = []
+    for code in sorted(by_currency):
+        cur = next(c for c in currencies.values() if c.code == code)
+        steps = {cat: s for (cat, c), s in budgets.items() if c == code}
+        found.append(_build(queries, options, cur, by_currency[code], steps))
+    return found
+
+
+def _nets(queries: Queries, names: list[str], options: Options) -> list[Net]:
+    """The nets per account, category (or payee) and period, from the read models when they
+    answer, else folded from the log."""
+    known = queries.known_text(options.known_at)
+    if queries.reads_now(known) and not options.by_payee and names:
+        sql_by = "day" if options.by == "week" else options.by
+        found = queries.store.category_nets(names, options.since, options.as_of, sql_by)
+        if all(net is not None for _, _, _, net, _, _ in found):
+            if options.by != "week":
+                return [row for row in found if row[3]]  # type: ignore[misc]
+            return _merge(
+                (account, name, label_of(date.fromisoformat(day), "week"), net or 0, day, day)
+                for account, name, day, net, _, _ in found
+            )
+    return _fold(queries, set(names), options, known)
+
+
+def _merge(nets: Iterable[Net]) -> list[Net]:
+    merged: dict[tuple[str, str, str], list[object]] = {}
+    for account, name, label, net, first, last in nets:
+        key = (account, name, label)
+        if key not in merged:
+            merged[key] = [net, first, last]
+        else:
+            step = merged[key]
+            step[0] = int(str(step[0])) + net
+            step[1], step[2] = min(str(step[1]), first), max(str(step[2]), last)
+    return [
+        (account, name, label, int(str(net)), str(first), str(last))
+        for (account, name, label), (net, first, last) in merged.items()
+        if net
+    ]
+
+
+def _fold(queries: Queries, names: set[str], options: Options, known: str | None) -> list[Net]:
+    """The nets folded from the log as known at `known`: each money event in reports, in the
+    category its transaction had then (the last TransactionCategorized recorded by then, else
+    its own), or under its payee."""
+    from ledger_cli.app.projections import parse_details
+
+    store = queries.store
+    overrides: dict[str, dict[str, object]] = {}
+    for row in store.rows(queries.known_filter(known, types=(EventType.TRANSACTION_CATEGORIZED,))):
+        details = parse_details(row.details)
+        overrides[str(details.get("categorizes"))] = details
+    transfers: set[str] = set()
+    payees: dict[str, str] = {}
+    days: dict[tuple[str, str, str], int] = defaultdict(int)
+    since = options.since.isoformat() if options.since else ""
+    through = options.as_of.isoformat() if options.as_of else "9999-99-99"
+    for row in store.rows(queries.known_filter(known, types=MONEY_TYPES)):
+        if row.type in TRANSFER_TYPES:
+            transfers.add(row.ref)
+            continue
+        details = parse_details(row.details)
+        target = details.get("voids") or details.get("restores")
+        if row.type in _VOIDS and "category" not in details and "split" not in details:
+            if target in transfers:
+                continue  # a void of a transfer, from before categories
+        if target is None and isinstance(details.get("payee"), str):
+            payees[row.ref] = details["payee"]
+        if row.account not in names or not since <= row.date <= through:
+            continue
+        if options.by_payee:
+            payee = details.get("payee") or payees.get(str(target)) or NO_PAYEE
+            days[(row.account, str(payee), row.date)] += row.amount
+            continue
+        for name, amount in allocation(overrides.get(row.ref, details), row.amount):
+            days[(row.account, name, row.date)] += amount
+    return _merge(
+        (account, name, label_of(date.fromisoformat(day), options.by), net, day, day)
+        for (account, name, day), net in days.items()
+        if net
+    )
+
+
+def _build(
+    queries: Queries,
+    options: Options,
+    cur: Currency,
+    nets: list[Net],
+    budgets: dict[str, list[tuple[str, int]]],
+) -> Report:
+    if options.prefix is not None:
+        nets = [net for net in nets if within(net[1], options.prefix)]
+    first = options.since or (
+        date.fromisoformat(min(net[4] for net in nets)) if nets else None
+    )
+    last = options.as_of or (date.fromisoformat(max(net[5] for net in nets)) if nets else None)
+    labels: list[str] = []
+    if first is not None and last is not None and first <= last:
+        labels = [label_of(start, options.by) for start, _ in periods(first, last, options.by)]
+    # Each category's own net per period, and its section from its net over the report.
+    own: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _, name, label, net, _, _ in nets:
+        own[name][label] += net
+    section = {
+        name: "income" if sum(amounts.values()) > 0 else "spending" for name, amounts in own.items()
+    }
+    if options.budget:
+        for name in budgets:
+            if options.prefix is None or within(name, options.prefix):
+                own.setdefault(name, defaultdict(int))
+                section.setdefault(name, "spending")
+    # Parents sum their children of the same section, and their own entries.
+    tree: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    income = dict.fromkeys(labels, 0)
+    spending = dict.fromkeys(labels, 0)
+    for name, amounts in own.items():
+        kind = section[name]
+        sign = 1 if kind == "income" else -1
+        names = [name] if options.by_payee else levels(name)
+        for label, net in amounts.items():
+            if label not in income:
+                continue
+            for level in names:
+                if options.prefix is None or within(level, options.prefix):
+                    tree[(kind, level)][label] += sign * net
+            (income if kind == "income" else spending)[label] += sign * net
+        for level in names:
+            tree.setdefault((kind, level), defaultdict(int))
+    rows = []
+    for kind in ("income", "spending"):
+        for (row_kind, name), amounts in sorted(tree.items(), key=lambda item: item[0][1]):
+            depth = 1 if options.by_payee else name.count(":") + 1
+            if row_kind != kind or (options.depth is not None and depth > options.depth):
+                continue
+            values = {label: amounts.get(label, 0) for label in labels}
+            row = ReportRow(name, depth, kind, values, sum(values.values()))
+            if options.budget and kind == "spending" and name in budgets:
+                row = _with_budget(row, budgets[name], labels, options.by)
+            elif not any(values.values()):
+                continue  # nothing moved here in the report's periods
+            rows.append(row)
+    return Report(
+        options.by,
+        options.since,
+        options.as_of,
+        queries.knowledge(options.known_at),
+        cur,
+        labels,
+        rows,
+        income,
+        spending,
+        "payee" if options.by_payee else "category",
+        options.budget,
+    )
+
+
+def _with_budget(
+    row: ReportRow, steps: list[tuple[str, int]], labels: list[str], by: str
+) -> ReportRow:
+    """A spending row with the budget of each period (the monthly budgets of its months in
+    force then), what is left, and the periods over budget."""
+    from ledger_cli.domain.categorizing import budget_in
+
+    budget = {
+        label: sum(budget_in(steps, month) for month in _months(label, by)) for label in labels
+    }
+    left = {label: budget[label] - row.amounts[label] for label in labels}
+    over = [label for label in labels if row.amounts[label] > budget[label]]
+    return row._replace(budget=budget, left=left, over=over)
+
+
+def _months(label: str, by: str) -> list[str]:
+    """The months (YYYY-MM) of a period label of `by`."""
+    if by == "month":
+        return [label]
+    year = int(label[:4])
+    if by == "quarter":
+        quarter = int(label[-1])
+        return [f"{year:04d}-{month:02d}" for month in range(quarter * 3 - 2, quarter * 3 + 1)]
+    return [f"{year:04d}-{month:02d}" for month in range(1, 13)]
+
