@@ -17,6 +17,7 @@ from ledger_cli.app.outcomes import Statement, StatementDecision
 from ledger_cli.app.writer import Writer, outcome
 from ledger_cli.domain import matching
 from ledger_cli.domain.accounts import check_account_name, unknown_account
+from ledger_cli.domain.categories import first_rule
 from ledger_cli.domain.commands import Clear
 from ledger_cli.domain.money import Currency
 from ledger_cli.domain.statements import StatementRow
@@ -82,7 +83,8 @@ def statement(
             )
             result.rows.append(StatementDecision(row, "denied", None, reason))
             continue
-        command = matching.command_for(row, account, found.currency)
+        rule = first_rule(state.rules.values(), row.description)
+        command = matching.command_for(row, account, found.currency, rule)
         try:
             added = outcome(command, writer.apply(command), state)
         except (Denied, InvalidValue) as error:
@@ -90,7 +92,7 @@ def statement(
             continue
         to_clear.append((added.ref, row.fingerprint))
         kind = matching.kind_of(command)
-        result.rows.append(StatementDecision(row, "added", None, kind, added))
+        result.rows.append(StatementDecision(row, "added", None, kind, added, rule))
     if to_clear:
         refs, fingerprints = zip(*to_clear, strict=True)
         clear = Clear(tuple(refs), today, account, tuple(fingerprints))

@@ -6,6 +6,7 @@ bank statement row by row, of an import, of a restore. The view prints them."""
 
 from typing import NamedTuple
 
+from ledger_cli.domain.categories import Rule
 from ledger_cli.domain.events import Event
 from ledger_cli.domain.money import Currency
 from ledger_cli.domain.state import Transaction
@@ -45,6 +46,7 @@ class StatementDecision(NamedTuple):
     entry: Entry | None  # the register entry it matched
     reason: str | None  # why it matched, what was added, which ref saw it, why denied
     outcome: Outcome | None = None  # the transaction added for it
+    rule: Rule | None = None  # the rule that categorised the transaction added for it
 
 
 class Statement:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -29,6 +29,7 @@ from ledger_cli.store.base import Order, Progress, Row, RowFilter, Store
 
 if TYPE_CHECKING:
     from ledger_cli.app.categories import Budgets
+    from ledger_cli.app.filters import Categories, LineFilter
     from ledger_cli.app.report import Options as ReportOptions
     from ledger_cli.app.report import Report
     from ledger_cli.app.verify import Reconciliation
@@ -238,15 +239,78 @@ class Queries:
         as_of: date | None = None,
         known_at: datetime | None = None,
         limit: int | None = None,
+        where: LineFilter | None = None,
     ) -> Iterator[RegisterLine]:
         """The register of `name`: its money-moving rows in effective order, each with the
-        running balance of everything before it. With `limit`, the last rows are read from
-        the end and their balances worked back from the balance as of `as_of`; with `since`,
-        the rows before it are summed, not read."""
-        self.account(name, known_at)
+        running balance of everything before it and its category as known at `known_at`.
+        With `limit`, the last rows are read from the end and their balances worked back
+        from the balance as of `as_of`; with `since`, the rows before it are summed, not
+        read. `where` keeps the lines it matches (the balances still count every entry)."""
+        info = self.account(name, known_at)
         known = format_recorded(known_at) if known_at else None
-        lines = self._marked(name, known, self._register(name, since, as_of, known, limit))
-        return self._voided(name, known, lines, few=limit is not None)
+        categories = self._categories(name, known)
+        keep = None if where is None else where.test(info.currency)
+        if keep is not None and limit is not None and self._fast:
+            newest = self._newest_matching(name, as_of, known, since, limit, keep, categories)
+            marked = self._marked(name, known, iter(newest))
+            return self._voided(name, known, marked, few=True)
+        read = None if keep is not None else limit
+        lines = self._marked(name, known, self._register(name, since, as_of, known, read))
+        voided = self._voided(name, known, lines, few=read is not None)
+        lines = (categories.line(line) for line in voided)
+        if keep is None:
+            return lines
+        kept = (line for line in lines if keep(line))
+        return kept if limit is None else iter(deque(kept, maxlen=limit))
+
+    def _categories(self, name: str, known: str | None) -> Categories:
+        """The categories of the lines of `name` as known at `known` (filters.Categories)."""
+        from ledger_cli.app.filters import Categories, overrides_of
+
+        kinds = (EventType.TRANSACTION_CATEGORIZED,)
+        rows = self._store.rows(self.known_filter(known, kinds))
+        overrides = overrides_of(row for row in rows if row.account == name)
+
+        def entry(ref: str) -> tuple[str, dict[str, object]] | None:
+            where = RowFilter(account=name, ref=ref, types=MONEY_TYPES)
+            for row in self._store.rows(where, limit=1):
+                return row.type, projections.parse_details(row.details)
+            return None
+
+        return Categories(overrides, entry)
+
+    def _newest_matching(
+        self,
+        name: str,
+        as_of: date | None,
+        known: str | None,
+        since: date | None,
+        limit: int,
+        keep: Callable[[RegisterLine], bool],
+        categories: Categories,
+    ) -> list[RegisterLine]:
+        """The last `limit` lines that `keep` matches, read from the newest back (so a filter
+        that matches recent entries reads few rows), their balances worked back from the
+        balance as of `as_of`."""
+        where = RowFilter(
+            account=name, as_of=as_of, since=since, seqs=(1, self._cut(known)), types=MONEY_TYPES
+        )
+        running = self._sum(name, as_of, known)
+        found: list[RegisterLine] = []
+        for row in self._store.rows(where, order=Order.REGISTER_NEWEST):
+            details = projections.parse_details(row.details)
+            line = categories.line(RegisterLine(row, details, running))
+            running -= row.amount
+            if row.type in VOID_TYPES and not line.details.get("payee"):
+                target = line.details.get("voids") or line.details.get("restores")
+                if isinstance(target, str):
+                    line = line._replace(payee=self._payee_of(target, name))
+            if keep(line):
+                found.append(line)
+                if len(found) == limit:
+                    break
+        found.reverse()
+        return found
 
     def history_all(
         self,
@@ -255,12 +319,15 @@ class Queries:
         as_of: date | None = None,
         known_at: datetime | None = None,
         limit: int | None = None,
+        where: LineFilter | None = None,
     ) -> Iterator[RegisterLine]:
         """The registers of every account known at `known_at`, as one: every line in
         effective order (date, then seq), each with its own account's running balance.
         `limit` keeps the last lines of them all (each among its account's last)."""
         registers = [
-            self.history(name, since=since, as_of=as_of, known_at=known_at, limit=limit)
+            self.history(
+                name, since=since, as_of=as_of, known_at=known_at, limit=limit, where=where
+            )
             for name in sorted(self._accounts_known(known_at))
         ]
         merged = heapq.merge(*registers, key=lambda line: (line.row.date, line.row.seq))

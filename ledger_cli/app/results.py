@@ -46,6 +46,8 @@ class RegisterLine(NamedTuple):
     # A void's (or a void reversal's) payee when its own details have none: the payee of the
     # entry it concerns, so that a register filtered by payee sums to the right amount.
     payee: str | None = None
+    category: str | None = None  # as known then; None for a transfer, or a split:
+    split: str | None = None  # its parts, "cat=minor;cat=minor" (categories.decode_split)
 
 
 class Difference(NamedTuple):

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ledger_cli.cli.app import read
+from ledger_cli.cli.completion import complete_category
 from ledger_cli.cli.options import (
     Account,
     AsCsv,
@@ -89,19 +90,44 @@ def history(
     limit: Annotated[
         str | None, typer.Option("--limit", help="Keep the last N rows up to --as-of.")
     ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            "-c",
+            help="Only entries in this category or its children (a split: any part).",
+            metavar="PREFIX",
+            autocompletion=complete_category,
+        ),
+    ] = None,
+    payee: Annotated[
+        str | None, typer.Option("--payee", help="Only payees that contain TEXT (any case).")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", help="Only entries whose payee or memo contains TEXT (any case)."),
+    ] = None,
+    minimum: Annotated[
+        str | None, typer.Option("--min", help="Only amounts of at least AMOUNT (either sign).")
+    ] = None,
+    maximum: Annotated[
+        str | None, typer.Option("--max", help="Only amounts of at most AMOUNT (either sign).")
+    ] = None,
     as_json: AsJson = False,
     as_csv: AsCsv = False,
 ) -> None:
-    """The register: entries in effective order with a running balance. A voided entry names
-    the void that cancels it (as known at --known-at); a void shows the payee of what it
-    voids. With --all, every account's entries in one register, each with its own
-    account's running balance.
+    """The register: entries in effective order with a running balance and their category. A
+    voided entry names the void that cancels it (as known at --known-at); a void shows the
+    payee and the category of what it voids. With --all, every account's entries in one
+    register, each with its own account's running balance. The filters keep some lines; the
+    running balance still counts every entry.
 
     \b
     Examples:
       ledger history
       ledger history --since 2026-03-01 --as-of 2026-03-31 --csv
       ledger history --all --limit 20
+      ledger history --category food --payee grocer --min 20
     """
     from ledger_cli.view.output import Output
     from ledger_cli.view.register import Asked
@@ -112,13 +138,22 @@ def history(
     start = parse_date(since, "--since") if since is not None else None
     day, known = when(as_of, known_at)
     rows = whole_number(limit, "--limit")
+    where = None
+    if any(value is not None for value in (category, payee, search, minimum, maximum)):
+        from ledger_cli.app.filters import LineFilter
+        from ledger_cli.domain.categories import check_category
+
+        prefix = None if category is None else check_category(category)
+        where = LineFilter(prefix, payee, search, minimum, maximum)
     with read(ctx) as q:
-        asked = Asked(start, day, q.knowledge(known), known is not None)
+        asked = Asked(start, day, q.knowledge(known), known is not None, where is not None)
         if all_:
-            lines = q.history_all(since=start, as_of=day, known_at=known, limit=rows)
+            lines = q.history_all(since=start, as_of=day, known_at=known, limit=rows, where=where)
             listing(Output(), lines, None, fmt=fmt, asked=asked, accounts=q.accounts)
         else:
-            lines = q.history(account, since=start, as_of=day, known_at=known, limit=rows)
+            lines = q.history(
+                account, since=start, as_of=day, known_at=known, limit=rows, where=where
+            )
             listing(Output(), lines, q.account(account), fmt=fmt, asked=asked)
 
 

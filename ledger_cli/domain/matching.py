@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ledger_cli.domain.categories import Rule
 from ledger_cli.domain.commands import (
     ChargeFee,
     Command,
@@ -55,22 +56,33 @@ def best_match(
     return (best[2], best[3]) if best else None
 
 
-def command_for(row: StatementRow, account: str, cur: Currency) -> Command:
-    """The transaction a statement row that matches nothing in the register stands for."""
+def command_for(
+    row: StatementRow, account: str, cur: Currency, rule: Rule | None = None
+) -> Command:
+    """The transaction a statement row that matches nothing in the register stands for; the
+    `rule` its description matched gives its category, and its payee when the rule has one
+    (without a rule the decider chooses, from the payee's last category)."""
     day, signed = row.date, row.amount
     if day is None or signed is None or row.problem is not None:
         raise InvalidValue(row.problem or "the row cannot be read")
     amount = _amount(abs(signed), cur)
-    payee = row.description or None
+    described = row.description or None
+    payee = (rule.payee if rule is not None else None) or described
+    category = rule.category if rule is not None else None
     if signed > 0:
         if _INTEREST.search(row.description):
-            return PayInterest(amount, day, account, payee)
-        return Deposit(amount, day, account, payee)
+            return PayInterest(amount, day, account, payee, category=category)
+        return Deposit(amount, day, account, payee, category=category)
     if row.number is not None:
-        return WriteCheck(amount, day, account, row.number, payee, from_bank=True)
+        return WriteCheck(
+            amount, day, account, row.number, payee, from_bank=True, category=category
+        )
     if _FEE.search(row.description):
-        return ChargeFee(amount, day, account, payee)
-    return Withdraw(amount, day, account, row.description or None, from_bank=True)
+        return ChargeFee(amount, day, account, payee, category=category)
+    rule_payee = rule.payee if rule is not None else None
+    return Withdraw(
+        amount, day, account, described, from_bank=True, category=category, payee=rule_payee
+    )
 
 
 def _amount(minor: int, cur: Currency) -> str:

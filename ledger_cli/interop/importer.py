@@ -1,9 +1,11 @@
 """Reading an import file: CSV with a header, or NDJSON, one command per row.
 
 Columns (CSV header names, NDJSON keys): `date`, `type`, `amount` (required) and `account`,
-`payee`, `memo`, `number`, `to`, `id` (optional). `type` is deposit, check, withdraw or
-transfer; a transfer goes from `account` (default checking) to `to`. Each row becomes the same
-command the single commands build, and goes through the same decider; this module only reads.
+`payee`, `memo`, `number`, `to`, `category`, `split`, `id` (optional). `type` is deposit, check,
+withdraw or transfer; a transfer goes from `account` (default checking) to `to`, and has no
+category. `split` is `CATEGORY=AMOUNT;CATEGORY=AMOUNT`, instead of `category`. Each row becomes
+the same command the single commands build, and goes through the same decider; this module
+only reads.
 Rows stream: the file is never held in memory.
 """
 
@@ -24,7 +26,7 @@ from ledger_cli.domain.numbers import whole_number
 from ledger_cli.errors import InvalidValue
 
 REQUIRED = ("date", "type", "amount")
-OPTIONAL = ("account", "payee", "memo", "number", "to", "id")
+OPTIONAL = ("account", "payee", "memo", "number", "to", "category", "split", "id")
 COLUMNS = (*REQUIRED, *OPTIONAL)
 TYPES = ("deposit", "check", "withdraw", "transfer")
 
@@ -33,9 +35,9 @@ _BANK_FILE = " (a bank's export is read by `ledger statement {}`)"
 
 # The optional columns each type may fill; any other non-empty one is a mistake in the file.
 _ALLOWED = {
-    "deposit": {"account", "payee", "memo", "id"},
-    "check": {"account", "payee", "memo", "number", "id"},
-    "withdraw": {"account", "memo", "id"},
+    "deposit": {"account", "payee", "memo", "category", "split", "id"},
+    "check": {"account", "payee", "memo", "number", "category", "split", "id"},
+    "withdraw": {"account", "memo", "category", "split", "id"},
     "transfer": {"account", "memo", "to", "id"},
 }
 
@@ -161,13 +163,25 @@ def _command(fields: dict[str, str], latest: date) -> Command:
     account = fields.get("account", "").strip() or DEFAULT_ACCOUNT
     payee = fields.get("payee") or None
     memo = fields.get("memo") or None
+    category = fields.get("category", "").strip() or None
+    split = _split(fields.get("split"))
+    if category is not None and split:
+        raise InvalidValue("a row has either a category or a split, not both")
     if kind == "deposit":
-        return Deposit(amount, on, account, payee, memo)
+        return Deposit(amount, on, account, payee, memo, False, category, split)
     if kind == "check":
-        return WriteCheck(amount, on, account, _number(fields.get("number")), payee, memo)
+        number = _number(fields.get("number"))
+        return WriteCheck(amount, on, account, number, payee, memo, False, False, category, split)
     if kind == "withdraw":
-        return Withdraw(amount, on, account, memo)
+        return Withdraw(amount, on, account, memo, False, False, category, split)
     return Transfer(amount, on, account, _target(fields.get("to")), memo)
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    """`food=30;home=12.50` as the parts `--split` takes."""
+    if text is None or not text.strip():
+        return ()
+    return tuple(part.strip() for part in text.split(";") if part.strip())
 
 
 def _number(text: str | None) -> int | None:

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from ledger_cli.app.queries import Queries
 from ledger_cli.view.output import Output
-from ledger_cli.view.register import HISTORY_COLUMNS, history_record
+from ledger_cli.view.register import HISTORY_COLUMNS, csv_record, history_record
 
 CSV_COLUMNS = ["account", "currency", *HISTORY_COLUMNS]
 
@@ -23,6 +23,6 @@ def write(q: Queries, out: IO[str], as_of: date | None, known_at: datetime | Non
             cur = item.currency
             for line in q.history(item.account, as_of=as_of, known_at=known_at):
                 record = history_record(line, cur)
-                yield {"account": item.account, "currency": cur.code, **record}
+                yield {"account": item.account, "currency": cur.code, **csv_record(record)}
 
     Output(out=out, terminal=False).csv(CSV_COLUMNS, records())

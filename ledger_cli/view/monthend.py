@@ -12,7 +12,7 @@ from ledger_cli.view.output import Output, clean
 if TYPE_CHECKING:
     from datetime import date
 
-    from ledger_cli.app.outcomes import Outcome, Statement
+    from ledger_cli.app.outcomes import Outcome, Statement, StatementDecision
     from ledger_cli.domain.mismatch import StatementDoesNotMatch
     from ledger_cli.domain.statements import Entry
 
@@ -88,6 +88,7 @@ def statement(output: Output, result: Statement, *, as_json: bool) -> None:
             record["ref"], record["seq"] = item.entry.ref, item.entry.seq
         elif item.outcome is not None:
             record["ref"], record["seq"] = item.outcome.ref, item.outcome.events[-1].seq
+            record.update(_added_category(item))
         elif item.decision == "duplicate":
             record["ref"] = item.reason
             record["reason"] = f"already imported (cleared by {item.reason})"
@@ -123,6 +124,27 @@ def statement(output: Output, result: Statement, *, as_json: bool) -> None:
     prefix = "Dry run, nothing written: " if result.dry_run else ""
     cleared = f"; cleared as {result.cleared.ref}" if result.cleared else ""
     output.line(clean(f"{prefix}{summary or 'no rows'}{cleared}."))
+
+
+def _added_category(item: StatementDecision) -> dict[str, Any]:
+    """What category the entry added for a row got, and which rule (if any) gave it; the
+    reason says so in words."""
+    assert item.outcome is not None
+    entry = next(e for e in item.outcome.events if "category" in e.details or "split" in e.details)
+    category = entry.details.get("category")
+    rule = item.rule
+    how = (
+        f"by rule {rule.id} {rule.pattern!r}"
+        if rule is not None
+        else f"({item.outcome.category_source})"
+        if item.outcome.category_source
+        else ""
+    )
+    return {
+        "category": category,
+        "rule": None if rule is None else rule.id,
+        "reason": f"{item.reason}, category {category} {how}".rstrip(),
+    }
 
 
 _DECISIONS = ("matched", "added", "duplicate", "unmatched", "denied")

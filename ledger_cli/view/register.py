@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ledger_cli.domain.categories import decode_split
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import Currency, format_amount
 from ledger_cli.view.output import Output
@@ -43,6 +44,8 @@ HISTORY_COLUMNS = [
     "payee",
     "memo",
     "number",
+    "category",
+    "split",
     "amount",
     "balance",
     "voids",
@@ -67,6 +70,7 @@ class Asked(NamedTuple):
     as_of: date | None = None
     known_at: str | None = None  # Queries.knowledge
     known_given: bool = False  # --known-at was given: the empty answer says as known when
+    filtered: bool = False  # a filter was given: the empty answer says "matching"
 
 
 NOTHING_ASKED = Asked()
@@ -85,6 +89,8 @@ def history_record(line: RegisterLine, cur: Currency) -> dict[str, Any]:
         "payee": details.get("payee") or line.payee,
         "memo": details.get("memo"),
         "number": details.get("number"),
+        "category": line.category,
+        "split": _split(line.split, cur),
         "amount": format_amount(row.amount, cur),
         "balance": format_amount(line.balance, cur),
         "voids": details.get("voids"),
@@ -97,6 +103,22 @@ def history_record(line: RegisterLine, cur: Currency) -> dict[str, Any]:
         "unvoids": details.get("unvoids"),
         "restores": details.get("restores"),
     }
+
+
+def _split(split: str | None, cur: Currency) -> list[dict[str, str]] | None:
+    """A split's parts, `[{"category", "amount"}]`, in the sense of the whole entry."""
+    if split is None:
+        return None
+    return [
+        {"category": name, "amount": format_amount(part, cur)} for name, part in decode_split(split)
+    ]
+
+
+def _split_text(parts: list[dict[str, str]] | None) -> str | None:
+    """A split in one CSV cell: `food=50.00;household=12.50`."""
+    if parts is None:
+        return None
+    return ";".join(f"{part['category']}={part['amount']}" for part in parts)
 
 
 def history(
@@ -119,20 +141,21 @@ def history(
         if fmt == "json":
             output.json_lines(_json_record(line, currency_of(line), asked) for line in lines)
         elif account is not None:
-            output.csv(HISTORY_COLUMNS, (history_record(line, account.currency) for line in lines))
+            records = (csv_record(history_record(line, account.currency)) for line in lines)
+            output.csv(HISTORY_COLUMNS, records)
         else:
             output.csv(
                 EVERY_ACCOUNT_COLUMNS,
-                (_json_record(line, currency_of(line), asked) for line in lines),
+                (csv_record(_json_record(line, currency_of(line), asked)) for line in lines),
             )
         return
     first = next(lines, None)
     if first is None:
         output.line(no_entries(account.name if account is not None else None, asked))
         return
-    headers = ["date", "recorded", "ref", "clr", "type", "no.", "payee", "memo", "amount",
-               "balance"]
-    right, wrap = [5, 8, 9], [6, 7]
+    headers = ["date", "recorded", "ref", "clr", "type", "no.", "payee", "memo", "category",
+               "amount", "balance"]
+    right, wrap = [5, 9, 10], [6, 7, 8]
     if account is not None:
         title = f"Register of {account.name} ({account.currency.code})"
     else:
@@ -156,6 +179,11 @@ def history(
     )
 
 
+def csv_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A record with its split in one cell, as CSV has it."""
+    return {**record, "split": _split_text(record["split"])}
+
+
 def _json_record(line: RegisterLine, cur: Currency, asked: Asked) -> dict[str, Any]:
     return {
         "account": line.row.account,
@@ -177,6 +205,9 @@ def no_entries(account: str | None, asked: Asked) -> str:
         where += f" as of {as_of.isoformat()}"
     if asked.known_given and asked.known_at:
         where += f" (known at {asked.known_at})"
+    matching = " match the filters" if asked.filtered else ""
+    if matching:
+        return f"No entries {where} match the filters."
     return f"No entries {where}."
 
 
@@ -191,9 +222,16 @@ def _history_cells(line: RegisterLine, cur: Currency) -> list[str]:
         "" if r["number"] is None else str(r["number"]),
         _party(r),
         _note(r),
+        _category_cell(r),
         format_amount(line.row.amount, cur, grouping=True),
         format_amount(line.balance, cur, grouping=True),
     ]
+
+
+def _category_cell(record: Mapping[str, Any]) -> str:
+    if record["split"]:
+        return " + ".join(f"{part['category']} {part['amount']}" for part in record["split"])
+    return str(record["category"] or "")
 
 
 def _party(record: Mapping[str, Any]) -> str:
