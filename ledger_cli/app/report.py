@@ -105,6 +105,22 @@ def report(queries: Queries, options: Options) -> list[Report]:
     return found
 
 
+def sections(
+    queries: Queries, as_of: date | None, known_at: datetime | None
+) -> dict[tuple[str, str], str]:
+    """The section of each category over the whole ledger (every account, every entry by
+    `as_of`, as known at `known_at`), per currency: (currency code, category) -> income or
+    spending, as a report over that range would place it. The exports name their counter
+    accounts by it."""
+    known = queries.accounts_known(known_at)
+    names = sorted(known)
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    every = Options(by="year", as_of=as_of, known_at=known_at)
+    for account, name, _, net, _, _ in _nets(queries, names, every):
+        totals[(known[account].currency.code, name)] += net
+    return {key: "income" if total > 0 else "spending" for key, total in totals.items()}
+
+
 def _nets(queries: Queries, names: list[str], options: Options) -> list[Net]:
     """The nets per account, category (or payee) and period, from the read models when they
     answer, else folded from the log."""

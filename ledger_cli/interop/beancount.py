@@ -67,11 +67,10 @@ def entry_lines(entry: Entry, names: Mapping[str, str]) -> Iterator[str]:
         status = "* " if entry.mixed and p.cleared else ""
         amount = f"{format_amount(p.amount, p.currency)} {p.currency.code}"
         yield posting_line("  ", status + names[p.account], amount)
-    if entry.counter:
-        total = sum(p.amount for p in entry.postings)
-        cur = entry.postings[0].currency
-        amount = f"{format_amount(-total, cur)} {cur.code}"
-        yield posting_line("  ", bean_name(entry.counter), amount)
+    cur = entry.postings[0].currency
+    for counter, minor in entry.counters:
+        amount = f"{format_amount(minor, cur)} {cur.code}"
+        yield posting_line("  ", bean_name(counter), amount)
 
 
 _BEAN_BAD = re.compile(r"[^A-Za-z0-9-]")

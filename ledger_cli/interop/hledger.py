@@ -61,7 +61,6 @@ def entry_lines(entry: Entry) -> Iterator[str]:
         status = "* " if entry.mixed and p.cleared else ""
         amount = _amount(p.amount, p.currency)
         yield posting_line("    ", f"{status}{ASSETS}:{p.account}", amount)
-    if entry.counter:
-        total = sum(p.amount for p in entry.postings)
-        cur = entry.postings[0].currency
-        yield posting_line("    ", entry.counter, _amount(-total, cur))
+    cur = entry.postings[0].currency
+    for counter, amount in entry.counters:
+        yield posting_line("    ", counter, _amount(amount, cur))

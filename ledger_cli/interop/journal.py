@@ -1,8 +1,11 @@
 """The books as double-entry transactions, for the journal formats (hledger.py, beancount.py).
 
 Each transaction of the register becomes one entry with a posting to `assets:<account>` per
-account it touches, and, when they do not sum to zero, a posting to a counter account named for
-what the money was (COUNTERS). A void reverses what it voids, counter account included. The
+account it touches, and, when they do not sum to zero, a posting to a counter account per
+category (a split has one per part): `income:<category>` or `expenses:<category>`, by the
+category's section over the whole ledger as `ledger report` places it, so that hledger's
+income statement agrees with the report. A void reverses what it voids, counter accounts
+included: it carries the category of what it voids. The
 writers end with an assertion per account of the balance that `ledger balance` gives, as of the
 same day and knowledge time, so that those tools check our arithmetic.
 """
@@ -18,6 +21,7 @@ from typing import Any, NamedTuple
 
 from ledger_cli.app.queries import Queries
 from ledger_cli.app.results import Balance, RegisterLine
+from ledger_cli.domain.categories import allocation
 from ledger_cli.domain.dates import format_recorded
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import Currency
@@ -54,7 +58,9 @@ class Entry:
     type: str
     details: dict[str, Any]
     postings: list[Posting] = field(default_factory=list)
-    counter: str | None = None  # where the rest of the money went or came from
+    # Where the rest of the money went or came from: (counter account, amount), the amounts
+    # balancing the postings.
+    counters: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def cleared(self) -> bool:
@@ -115,6 +121,20 @@ class Journal:
         self.last_day = max(self.opened.values(), default="")
         self.first_day = min(self.opened.values(), default="")
         self.counters: set[str] = set()
+        self._sections: dict[tuple[str, str], str] | None = None
+
+    def _section(self, code: str, category: str) -> str:
+        if self._sections is None:
+            from ledger_cli.app.report import sections
+
+            self._sections = sections(self.q, self.as_of, self.known_at)
+        return self._sections.get((code, category), "spending")
+
+    def _counter(self, code: str, category: str) -> str:
+        """`income:salary` for an income category, `expenses:food:groceries` for spending;
+        a category that already starts with its root keeps its name."""
+        root = "income" if self._section(code, category) == "income" else "expenses"
+        return category if category.split(":")[0] == root else f"{root}:{category}"
 
     def _opened(self, name: str) -> str:
         """The day the account opens in the journal: its opening day, or its first entry's
@@ -147,16 +167,27 @@ class Journal:
             cleared = line.status in CLEARED
             entry.postings.append(Posting(line.row.account, line.row.amount, cur, cleared))
         total = sum(p.amount for p in entry.postings)
-        if total:
+        counters: dict[str, int] = {}
+        for line in lines:
+            if line.category is None and line.split is None:
+                continue
+            code = self.currencies[line.row.account].code
+            named = {"split": line.split} if line.split is not None else {"category": line.category}
+            for category, part in allocation(named, line.row.amount):
+                name = self._counter(code, category)
+                counters[name] = counters.get(name, 0) - part
+        if total and sum(counters.values()) != -total:
+            # An entry with no category to say (none is recorded without one): by its kind.
             kind = entry.type
             if kind == EventType.TRANSACTION_VOIDED:
                 kind = self._voided_type(str(details.get("voids", "")))
             elif kind == EventType.VOID_REVERSED:
                 kind = self._voided_type(str(details.get("restores", "")))
-            entry.counter = COUNTERS.get(kind) or (
-                "income:other" if total > 0 else "expenses:other"
-            )
-            self.counters.add(entry.counter)
+            counters = {
+                COUNTERS.get(kind) or ("income:other" if total > 0 else "expenses:other"): -total
+            }
+        entry.counters = [(name, amount) for name, amount in counters.items() if amount]
+        self.counters.update(name for name, _ in entry.counters)
         self.last_day = max(self.last_day, entry.date)
         self.first_day = min(self.first_day, entry.date) if self.first_day else entry.date
         return entry
