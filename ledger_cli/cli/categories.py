@@ -26,7 +26,8 @@ from ledger_cli.errors import InvalidValue
 commands = typer.Typer()
 rules = typer.Typer(
     help="Rules that categorise entries by their payee, and a bank statement's rows by their "
-    "description: the first rule that matches wins.",
+    "description: the first rule that matches wins.\n\n\b\nExamples:\n"
+    '  ledger rule add "GROCER" -c food:groceries\n  ledger rule list\n  ledger rule remove 1',
     no_args_is_help=True,
 )
 commands.add_typer(rules, name="rule")

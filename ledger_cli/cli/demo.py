@@ -26,24 +26,29 @@ commands = typer.Typer()
 # The register of the README's tour: what each entry is typed as, and the command it makes.
 REGISTER: list[tuple[list[str], Command]] = [
     (
-        ["deposit", "10000", "--date", "2026-03-01", "--payee", "Salary"],
-        Deposit("10000", date(2026, 3, 1), payee="Salary"),
+        ["deposit", "10000", "--date", "2026-03-01", "--payee", "Salary", "-c", "income:salary"],
+        Deposit("10000", date(2026, 3, 1), payee="Salary", category="income:salary"),
     ),
     (
-        ["check", "4000", "--date", "2026-03-03", "--payee", "Landlord"],
-        WriteCheck("4000", date(2026, 3, 3), payee="Landlord"),
+        ["check", "4000", "--date", "2026-03-03", "--payee", "Landlord", "-c", "home:rent"],
+        WriteCheck("4000", date(2026, 3, 3), payee="Landlord", category="home:rent"),
     ),
     (
-        ["withdraw", "200", "--date", "2026-03-05", "-m", "ATM Main St"],
-        Withdraw("200", date(2026, 3, 5), memo="ATM Main St"),
+        ["withdraw", "200", "--date", "2026-03-05", "-m", "ATM Main St", "-c", "cash"],
+        Withdraw("200", date(2026, 3, 5), memo="ATM Main St", category="cash"),
     ),
     (
-        ["check", "1250.50", "--date", "2026-03-28", "--payee", "Power company"],
-        WriteCheck("1250.50", date(2026, 3, 28), payee="Power company"),
+        [
+            "check", "1250.50", "--date", "2026-03-28", "--payee", "Power company",
+            "-c", "home:utilities",
+        ],
+        WriteCheck(
+            "1250.50", date(2026, 3, 28), payee="Power company", category="home:utilities"
+        ),
     ),
     (
-        ["deposit", "2500", "--date", "2026-03-30", "--payee", "Refund"],
-        Deposit("2500", date(2026, 3, 30), payee="Refund"),
+        ["deposit", "2500", "--date", "2026-03-30", "--payee", "Refund", "-c", "income:refunds"],
+        Deposit("2500", date(2026, 3, 30), payee="Refund", category="income:refunds"),
     ),
 ]
 
@@ -133,7 +138,9 @@ def _run(path: Path, output: "Output | None") -> dict[str, Any]:
     are returned as the JSON each command gives."""
     from ledger_cli.app.queries import read
     from ledger_cli.app.service import Ledger
+    from ledger_cli.app.report import Options as ReportOptions
     from ledger_cli.view.audit import audit
+    from ledger_cli.view.categories import report
     from ledger_cli.view.outcome import outcome, record
     from ledger_cli.view.register import history
     from ledger_cli.view.reports import balances, reconciliation
@@ -154,6 +161,9 @@ def _run(path: Path, output: "Output | None") -> dict[str, Any]:
             "balance": lambda out, js: balances(out, [q.balance(account)], as_json=js, single=True),
             "history": lambda out, js: history(
                 out, q.history(account), q.account(account), fmt="json" if js else "text"
+            ),
+            "report": lambda out, js: report(
+                out, q.report(ReportOptions()), fmt="json" if js else "text"
             ),
             "audit": lambda out, js: audit(
                 out, q.audit(), q.accounts, fmt="json" if js else "text"

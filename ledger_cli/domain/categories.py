@@ -158,7 +158,7 @@ def resolve(
         last = remembered.get(payee_key(payee))
         if last is not None:
             return last, f"as last time for {payee}"
-    return UNCATEGORIZED, "no rule or earlier entry for this payee"
+    return UNCATEGORIZED, "no rule or payee match"
 
 
 def check_pattern(pattern: str) -> str:
