@@ -137,8 +137,8 @@ def _run(path: Path, output: "Output | None") -> dict[str, Any]:
     printed as its own command prints it, under that command as typed; without one, the parts
     are returned as the JSON each command gives."""
     from ledger_cli.app.queries import read
-    from ledger_cli.app.service import Ledger
     from ledger_cli.app.report import Options as ReportOptions
+    from ledger_cli.app.service import Ledger
     from ledger_cli.view.audit import audit
     from ledger_cli.view.categories import report
     from ledger_cli.view.outcome import outcome, record

@@ -13,6 +13,7 @@ from ledger_cli.domain.categories import (
     Rule,
     check_category,
     check_pattern,
+    decode_split,
     encode_split,
     parse_split,
     resolve,
@@ -104,19 +105,27 @@ def _categorize(plan: Plan, cmd: Categorize) -> Decision:
     if tx.voided_by is not None:
         raise Denied(f"{cmd.ref} is voided (by {tx.voided_by}); it counts in no report")
     name, signed = tx.entries[0]
-    account = plan.account(name, on=cmd.date)
+    # A closed account's history may still be categorised: no money moves.
+    account = plan.state.accounts[name]
     if cmd.category is None and not cmd.split:
         raise InvalidValue("say which category: -c/--category NAME or --split CATEGORY=AMOUNT")
     details = entry_category(
         plan, account, abs(signed), cmd.category, cmd.split, None, "the entry"
     )
-    if details == current_category(tx):
+    if _same(details, current_category(tx)):
         now = details.get("category") or "split so"
         raise Denied(f"{cmd.ref} is already {now}; there is nothing to change")
     plan.add(
         EventType.TRANSACTION_CATEGORIZED, account, 0, cmd.date, {"categorizes": tx.ref, **details}
     )
     return plan.decision()
+
+
+def _same(one: dict[str, str], other: dict[str, str]) -> bool:
+    """The same category, or the same split parts in any order."""
+    if "split" in one and "split" in other:
+        return sorted(decode_split(one["split"])) == sorted(decode_split(other["split"]))
+    return one == other
 
 
 def _add_rule(plan: Plan, cmd: AddRule) -> Decision:

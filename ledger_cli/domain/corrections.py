@@ -251,6 +251,8 @@ def amend(plan: Plan, cmd: Amend, decide_in: Decide) -> Decision:
         event._replace(details={**event.details, "amends": tx.ref})
         for event in plan.events[start:]
     ]
+    if cmd.category is None and not cmd.split and plan.category_source in ("given", "split"):
+        plan.category_source = f"kept from {tx.ref}"
     _keep_cleared(plan, tx, void_ref, same_amount=same_amount)
     return plan.decision()
 
@@ -295,14 +297,16 @@ def _replacement(plan: Plan, tx: Transaction, cmd: Amend) -> tuple[Command, bool
     on = cmd.date or tx.date
     number = old.get("number") if cmd.number is None else cmd.number
     category, split = _replacement_category(tx, cmd, amount, cur)
-    if (amount, payee, memo, on, number, category, split) == (
+    same_category = (cmd.category is None and not cmd.split) or (
+        cmd.category is not None and tx.split is None
+        and cmd.category == (tx.category or UNCATEGORIZED)
+    )
+    if same_category and (amount, payee, memo, on, number) == (
         abs(signed),
         old.get("payee") or None,  # an empty payee or memo is none
         old.get("memo") or None,
         tx.date,
         old.get("number"),
-        None if kind == EventType.TRANSFER_SENT else (tx.category or UNCATEGORIZED),
-        (),
     ):
         raise Denied(f"{tx.ref} already has these values; there is nothing to amend")
     typed = format_amount(amount, cur)
@@ -339,7 +343,9 @@ def _replacement_category(
     if tx.kind == EventType.TRANSFER_SENT:
         return None, ()
     if tx.split is None:
-        return tx.category or UNCATEGORIZED, ()
+        # An uncategorized entry is categorised as a new one would be (a rule may match the
+        # corrected payee); any other keeps its category.
+        return (None if (tx.category or UNCATEGORIZED) == UNCATEGORIZED else tx.category), ()
     parts = decode_split(tx.split)
     if sum(part for _, part in parts) != amount:
         raise InvalidValue(

@@ -122,7 +122,7 @@ def _text(output: Output, item: Report, width: int) -> None:
         return format_amount(minor, cur, grouping=True)
 
     what = "payee" if item.grouped_by == "payee" else "category"
-    title = f"Money in and out by {what} and {item.by} ({cur.code})"
+    title = f"By {what} and {item.by} ({cur.code})"
     if item.known_at:
         title += f", as known at {item.known_at}"
     if not item.periods:
@@ -169,9 +169,9 @@ def _text(output: Output, item: Report, width: int) -> None:
         rows.append([name, *(money(values[label]) for label in shown), money(total)])
     output.table(headers, rows, right=range(1, len(headers)), title=title)
     if left_out:
+        noun = f"{item.by}{'s' if left_out != 1 else ''}"
         output.line(
-            f"({left_out} earlier period{'s' if left_out != 1 else ''} left out to fit "
-            f"{width} columns; the total covers them; see --since, --by or --json)"
+            f"({left_out} earlier {noun} left out to fit {width} columns; the total covers them)"
         )
     if item.with_budget:
         _budget_text(output, item)
@@ -229,7 +229,7 @@ def chart(output: Output, reports: Sequence[Report]) -> None:
         if not color:
             plt.theme("clear")
         names = [row.name for row in rows]
-        plt.bar(names, [row.total for row in rows], orientation="horizontal", width=0.4)
+        plt.bar(names, [row.total for row in rows], orientation="horizontal")
         first, last = item.periods[0], item.periods[-1]
         plt.title(f"spending by category, {first} to {last} ({item.currency.code})")
         plt.xticks([], [])

@@ -52,13 +52,13 @@ def march() -> None:
     ok("withdraw", "40", "--date", "2026-03-08")
     ok("check", "96.12", "--payee", "Power Co", "--date", "2026-03-10")  # 103
     assert ok("check", "450", "--payee", "Plumber", "--date", "2026-03-16") == (
-        "Check 104 to Plumber for 450.00 written on checking (ref T8); "
-        "balance of checking: 1,169.51\n"
+        "Check 104 to Plumber for 450.00 written on checking (ref T8); category uncategorized "
+        "(no rule or payee match); balance of checking: 1,169.51\n"
     )
     ok("deposit", "250", "--date", "2026-03-13")  # T9
     assert ok("check", "450", "--payee", "Plumber", "--date", "2026-03-16") == (
-        "Check 105 to Plumber for 450.00 written on checking (ref T10); "
-        "balance of checking: 969.51\n"
+        "Check 105 to Plumber for 450.00 written on checking (ref T10); category uncategorized "
+        "(no rule or payee match); balance of checking: 969.51\n"
     )
 
 
@@ -101,8 +101,8 @@ def test_the_wrong_check_voided_is_restored_and_the_right_one_voided(target: str
     )
     assert history_row("T10")["voided_by"] == "T13"
     assert ok("check", "10", "--payee", "Shop", "--date", "2026-03-21") == (
-        "Check 106 to Shop for 10.00 written on checking (ref T15); "
-        "balance of checking: 1,409.51\n"
+        "Check 106 to Shop for 10.00 written on checking (ref T15); category uncategorized "
+        "(no rule or payee match); balance of checking: 1,409.51\n"
     )
 
 
@@ -195,7 +195,8 @@ def test_unvoid_keeps_a_cleared_entry_cleared() -> None:
 def test_an_entry_may_be_dated_before_its_account_was_opened() -> None:
     ok("open", "savings", "--date", "2026-03-10")
     assert ok("deposit", "75", "-a", "savings", "--date", "2026-02-20") == (
-        "Deposited 75.00 to savings (ref T2); balance of savings: 75.00\n"
+        "Deposited 75.00 to savings (ref T2); category uncategorized (no rule or payee "
+        "match); balance of savings: 75.00\n"
     )
     assert balance("-a", "savings", "--as-of", "2026-02-19") == "0.00"
     assert balance("-a", "savings", "--as-of", "2026-02-20") == "75.00"
@@ -210,7 +211,8 @@ def test_a_voided_check_s_number_may_be_used_again() -> None:
     ok("check", "10", "--number", "7", "--date", "2026-03-02")  # T2
     ok("void", "T2")
     assert ok("check", "12", "--number", "7", "--date", "2026-03-03") == (
-        "Check 7 for 12.00 written on checking (ref T4); balance of checking: 88.00\n"
+        "Check 7 for 12.00 written on checking (ref T4); category uncategorized (no rule or "
+        "payee match); balance of checking: 88.00\n"
     )
 
 
@@ -222,7 +224,8 @@ def test_a_payee_typo_is_fixed_by_amend() -> None:
     ok("check", "84.37", "--payee", "Grocre", "--date", "2026-03-04")  # T2
     assert ok("amend", "T2", "--payee", "Grocer") == (
         "Amended T2 (check 1 to Grocre, 84.37, 2026-03-04) as T4: check 1 to Grocer, 84.37, "
-        "2026-03-04; T2 voided by T3 (ref T4); balance of checking: 915.63\n"
+        "2026-03-04; T2 voided by T3 (ref T4); category uncategorized (no rule or payee match); "
+        "balance of checking: 915.63\n"
     )
     assert balance() == "915.63"
     t4 = history_row("T4")
@@ -250,6 +253,7 @@ def test_amend_amount_of_a_check_keeps_its_number_and_moves_the_balance() -> Non
     before = balance()
     assert before == "690.00"
     result = ok_json("amend", "T2", "--amount", "1,205")
+    result.pop("category_source")  # how the replacement's category was chosen: not asserted here
     assert result == {
         "ref": "T5",
         "events": [
@@ -259,6 +263,9 @@ def test_amend_amount_of_a_check_keeps_its_number_and_moves_the_balance() -> Non
              "balance": "735.00"},
         ],
         "balance": "735.00",
+        # the replacement keeps the original's category (SPEC 10, 11)
+        "category": "uncategorized",
+        "split": None,
     }
     assert balance() == "735.00"  # 690.00 + (1,250.00 - 1,205.00)
     t5 = history_row("T5")
@@ -272,7 +279,8 @@ def test_amend_number_and_date_of_a_check() -> None:
     ok("check", "40", "--payee", "Plumber", "--date", "2026-03-05")  # T2, check 1
     assert ok("amend", "T2", "--number", "1001", "--date", "2026-03-07") == (
         "Amended T2 (check 1 to Plumber, 40.00, 2026-03-05) as T4: check 1001 to Plumber, "
-        "40.00, 2026-03-07; T2 voided by T3 (ref T4); balance of checking: 460.00\n"
+        "40.00, 2026-03-07; T2 voided by T3 (ref T4); category uncategorized (no rule or "
+        "payee match); balance of checking: 460.00\n"
     )
     assert [balance("--as-of", day) for day in ("2026-03-05", "2026-03-06", "2026-03-07")] == [
         "500.00", "500.00", "460.00"
@@ -310,7 +318,8 @@ def test_amend_of_the_replacement_again() -> None:
     ok("amend", "T1", "--amount", "110")  # T2, T3
     assert ok("amend", "T3", "--amount", "120") == (
         "Amended T3 (deposit, 110.00, 2026-03-01) as T5: deposit, 120.00, 2026-03-01; T3 "
-        "voided by T4 (ref T5); balance of checking: 120.00\n"
+        "voided by T4 (ref T5); category uncategorized (no rule or payee match); balance of "
+        "checking: 120.00\n"
     )
     assert balance() == "120.00"
     assert history_row("T5")["amends"] == "T3"
@@ -531,7 +540,9 @@ AMEND_DENIALS = {
     "the same payee, absent": (
         ["T1", "--payee", ""], "T1 already has these values; there is nothing to amend"
     ),
-    "no option": (["T9"], "say what to change: --amount, --payee, --memo, --date or --number"),
+    "no option": (
+        ["T9"], "say what to change: --amount, --payee, --memo, --date, --number or -c/--category"
+    ),
     "a withdrawal's payee": (
         ["T9", "--payee", "ATM"], "T9 is a withdrawal, which has no payee: --payee does not apply"
     ),

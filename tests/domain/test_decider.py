@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from ledger_cli.domain.categories import UNCATEGORIZED
 from ledger_cli.domain.commands import (
     CloseAccount,
     Command,
@@ -41,6 +42,9 @@ WITHDRAWN = EventType.CASH_WITHDRAWN
 SENT = EventType.TRANSFER_SENT
 RECEIVED = EventType.TRANSFER_RECEIVED
 VOIDED = EventType.TRANSACTION_VOIDED
+# What a money entry given no category, and matching no rule or earlier payee, records (SPEC 11);
+# a void records that of what it voids.
+UNCAT = {"category": UNCATEGORIZED}
 
 
 def day(n: int) -> date:
@@ -154,7 +158,9 @@ def test_evolve_folds_hand_built_events_into_state() -> None:
     # the next command gets the next reference
     assert decide(state, Deposit("1", day(3))).ref == "T5"
     # and the next check number follows the highest
-    assert dict(decide(state, WriteCheck("1", day(3))).events[0].details) == {"number": 8}
+    assert dict(decide(state, WriteCheck("1", day(3))).events[0].details) == {
+        "number": 8, **UNCAT
+    }
 
 
 # --- checking opens itself ----------------------------------------------------------------
@@ -166,14 +172,15 @@ def test_first_deposit_opens_checking_under_one_ref() -> None:
     assert decision.warnings == []
     assert rows(decision) == [
         ("T1", OPENED, "checking", 0, 0, day(4), {"currency": "USD", "overdraft_limit": 0}),
-        ("T1", DEPOSITED, "checking", 10_000, 10_000, day(4), {"payee": "Employer", "memo": "pay"}),
+        ("T1", DEPOSITED, "checking", 10_000, 10_000, day(4),
+         {"payee": "Employer", "memo": "pay", **UNCAT}),
     ]
 
 
 def test_checking_is_opened_once() -> None:
     state = given(Deposit("100", D))
     decision = decide(state, Deposit("50.25", day(1)))
-    assert rows(decision) == [("T2", DEPOSITED, "checking", 5_025, 15_025, day(1), {})]
+    assert rows(decision) == [("T2", DEPOSITED, "checking", 5_025, 15_025, day(1), UNCAT)]
 
 
 def test_opening_checking_is_part_of_a_denied_command_too() -> None:
@@ -185,7 +192,9 @@ def test_opening_checking_is_part_of_a_denied_command_too() -> None:
 def test_first_check_opens_checking_when_it_has_an_overdraft() -> None:
     state = given(OpenAccount("checking", D, overdraft_limit="100"))
     decision = decide(state, WriteCheck("60", day(1)))
-    assert rows(decision) == [("T2", CHECK, "checking", -6_000, -6_000, day(1), {"number": 1})]
+    assert rows(decision) == [
+        ("T2", CHECK, "checking", -6_000, -6_000, day(1), {"number": 1, **UNCAT})
+    ]
 
 
 def test_other_accounts_are_not_opened_by_use() -> None:
@@ -243,7 +252,7 @@ def test_open_records_currency_and_overdraft_limit() -> None:
 def test_amounts_follow_the_account_currency() -> None:
     state = given(OpenAccount("travel", D, currency="JPY"))
     decision = decide(state, Deposit("1,000", D, account="travel"))
-    assert rows(decision) == [("T2", DEPOSITED, "travel", 1_000, 1_000, D, {})]
+    assert rows(decision) == [("T2", DEPOSITED, "travel", 1_000, 1_000, D, UNCAT)]
     with pytest.raises(InvalidValue, match=r"'10.5' has too many decimals \(1; JPY has none\)"):
         decide(state, Deposit("10.5", D, account="travel"))
 
@@ -263,15 +272,15 @@ def test_check_numbers_continue_after_the_highest() -> None:
     state = given(Deposit("1000", D))
     first = decide(state, WriteCheck("10", D, payee="Gas Co"))
     assert rows(first) == [
-        ("T2", CHECK, "checking", -1_000, 99_000, D, {"number": 1, "payee": "Gas Co"})
+        ("T2", CHECK, "checking", -1_000, 99_000, D, {"number": 1, "payee": "Gas Co", **UNCAT})
     ]
     apply(state, first)
     apply(state, decide(state, WriteCheck("10", D, number=100)))
     after_100 = decide(state, WriteCheck("10", D))
-    assert dict(after_100.events[0].details) == {"number": 101}
+    assert dict(after_100.events[0].details) == {"number": 101, **UNCAT}
     apply(state, decide(state, WriteCheck("10", D, number=50)))
     # a lower number does not move the sequence back
-    assert dict(decide(state, WriteCheck("10", D)).events[0].details) == {"number": 101}
+    assert dict(decide(state, WriteCheck("10", D)).events[0].details) == {"number": 101, **UNCAT}
 
 
 def test_duplicate_check_number_is_denied() -> None:
@@ -284,8 +293,10 @@ def test_a_voided_checks_number_may_be_used_again_by_its_replacement() -> None:
     """SPEC 10: the number of a voided check may be used again; the next number is still
     the one after the highest ever written."""
     state = given(Deposit("1000", D), WriteCheck("10", D, number=7), Void("T2"))
-    assert dict(decide(state, WriteCheck("5", D, number=7)).events[0].details) == {"number": 7}
-    assert dict(decide(state, WriteCheck("5", D)).events[0].details) == {"number": 8}
+    assert dict(decide(state, WriteCheck("5", D, number=7)).events[0].details) == {
+        "number": 7, **UNCAT
+    }
+    assert dict(decide(state, WriteCheck("5", D)).events[0].details) == {"number": 8, **UNCAT}
     live = given(Deposit("1000", D), WriteCheck("10", D, number=7))
     assert "check number 7 is already used" in denial(live, WriteCheck("5", D, number=7))
 
@@ -297,9 +308,11 @@ def test_check_numbers_are_per_account() -> None:
         OpenAccount("savings", D, overdraft_limit="100"),
     )
     decision = decide(state, WriteCheck("10", D, account="savings", number=1))
-    assert rows(decision) == [("T4", CHECK, "savings", -1_000, -1_000, D, {"number": 1})]
+    assert rows(decision) == [
+        ("T4", CHECK, "savings", -1_000, -1_000, D, {"number": 1, **UNCAT})
+    ]
     assert dict(decide(state, WriteCheck("1", D, account="savings")).events[0].details) == {
-        "number": 1
+        "number": 1, **UNCAT
     }
 
 
@@ -326,7 +339,7 @@ def test_debits_may_reach_but_not_pass_the_overdraft_limit() -> None:
         assert message.startswith("insufficient funds in savings for ")
         assert "600.01: balance 100.00, overdraft limit 500.00" in message
     decision = decide(state, Withdraw("600", D, account="savings"))
-    assert rows(decision) == [("T4", WITHDRAWN, "savings", -60_000, -50_000, D, {})]
+    assert rows(decision) == [("T4", WITHDRAWN, "savings", -60_000, -50_000, D, UNCAT)]
     apply(state, decision)
     for command in (
         WriteCheck("0.01", D, account="savings"),
@@ -429,13 +442,17 @@ def test_void_reverses_every_entry_on_the_original_date() -> None:
 def test_void_takes_an_explicit_date() -> None:
     state = given(Deposit("1000", D), WriteCheck("75", day(2)))
     decision = decide(state, Void("T2", date=day(9)))
-    assert rows(decision) == [("T3", VOIDED, "checking", 7_500, 100_000, day(9), {"voids": "T2"})]
+    assert rows(decision) == [
+        ("T3", VOIDED, "checking", 7_500, 100_000, day(9), {"voids": "T2", **UNCAT})
+    ]
 
 
 def test_void_of_the_opening_deposit_reverses_the_deposit_only() -> None:
     state = given(Deposit("1000", day(1)))
     decision = decide(state, Void("T1"))
-    assert rows(decision) == [("T2", VOIDED, "checking", -100_000, 0, day(1), {"voids": "T1"})]
+    assert rows(decision) == [
+        ("T2", VOIDED, "checking", -100_000, 0, day(1), {"voids": "T1", **UNCAT})
+    ]
     apply(state, decision)
     assert "checking" in state.accounts
 
@@ -443,7 +460,9 @@ def test_void_of_the_opening_deposit_reverses_the_deposit_only() -> None:
 def test_void_may_overdraw_with_a_warning() -> None:
     state = given(Deposit("100", D), Withdraw("80", D))
     decision = decide(state, Void("T1"))
-    assert rows(decision) == [("T3", VOIDED, "checking", -10_000, -8_000, D, {"voids": "T1"})]
+    assert rows(decision) == [
+        ("T3", VOIDED, "checking", -10_000, -8_000, D, {"voids": "T1", **UNCAT})
+    ]
     assert decision.warnings == [
         "the void leaves checking at -80.00, below its overdraft limit of 0.00"
     ]
@@ -506,8 +525,9 @@ def test_close_at_zero_and_then_every_write_is_denied() -> None:
         assert denial(state, command) == closed
     assert denial(state, OpenAccount("savings", D)) == "account 'savings' already exists (closed)"
     # checking is untouched
-    assert rows(decide(state, Deposit("1", D))) == [("T4", DEPOSITED, "checking", 100, 100_100,
-                                                      D, {})]
+    assert rows(decide(state, Deposit("1", D))) == [
+        ("T4", DEPOSITED, "checking", 100, 100_100, D, UNCAT)
+    ]
 
 
 def test_closed_checking_is_not_reopened_by_use() -> None:

@@ -918,21 +918,24 @@ def test_accounts_lists_every_account(book: Book) -> None:
 def test_find_transaction(book: Book) -> None:
     store, refs = book
     assert refs["check"] == "T3" and refs["void"] == "T7"
-    check = {"number": 1, "payee": "Grocer"}
+    # SPEC 11: an entry given no category, matching no rule or earlier payee, is
+    # uncategorized; its void carries the category of what it voids; a transfer has none.
+    none = "uncategorized"
+    check = {"number": 1, "payee": "Grocer", "category": none}
     assert store.find_transaction("T3") == Transaction(
-        "T3", D2, [("checking", -2500)], None, "T7", "CheckWritten", check
+        "T3", D2, [("checking", -2500)], None, "T7", "CheckWritten", check, none
     )
     assert store.find_transaction("T7") == Transaction(
         "T7", D4, [("checking", 2500)], "T3", None, "TransactionVoided",
-        {"voids": "T3", "payee": "Grocer"},
+        {"voids": "T3", "payee": "Grocer", "category": none}, none,
     )
     assert store.find_transaction(refs["transfer"]) == Transaction(
         refs["transfer"], D3, [("checking", -1000), ("savings", 1000)], None, None,
-        "TransferSent", {"to": "savings"},
+        "TransferSent", {"to": "savings"}, None, None,
     )
     assert store.find_transaction(refs["deposit"]) == Transaction(
         refs["deposit"], D1, [("checking", 10000)], None, None, "FundsDeposited",
-        {"payee": "Employer"},
+        {"payee": "Employer", "category": none}, none,
     )
     assert store.find_transaction(refs["closed"]) == Transaction(refs["closed"], D2, [])
     assert store.find_transaction("T99") is None
