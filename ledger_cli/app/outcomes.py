@@ -26,7 +26,6 @@ class Outcome(NamedTuple):
     # The transaction a void, an unvoid, an amend or a categorize concerns, as it was.
     subject: Transaction | None = None
     dry_run: bool = False  # decided, and nothing written
-    category_source: str | None = None  # where a new entry's category came from
 
     @property
     def currency(self) -> Currency:

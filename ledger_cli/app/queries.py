@@ -21,7 +21,13 @@ from ledger_cli.app import projections
 from ledger_cli.app.results import AccountInfo, Balance, Difference, RegisterLine
 from ledger_cli.domain.accounts import check_account_name, unknown_account
 from ledger_cli.domain.dates import format_recorded, now_utc
-from ledger_cli.domain.events import ACCOUNT_TYPES, MONEY_TYPES, STATUS_TYPES, EventType
+from ledger_cli.domain.events import (
+    ACCOUNT_TYPES,
+    CATEGORY_TYPES,
+    MONEY_TYPES,
+    STATUS_TYPES,
+    EventType,
+)
 from ledger_cli.domain.money import stored_currency
 from ledger_cli.errors import Denied, InvalidValue
 from ledger_cli.store.backends import open_store
@@ -267,9 +273,14 @@ class Queries:
         """The categories of the lines of `name` as known at `known` (filters.Categories)."""
         from ledger_cli.app.filters import Categories, overrides_of
 
-        kinds = (EventType.TRANSACTION_CATEGORIZED,)
-        rows = self._store.rows(self.known_filter(known, kinds))
-        overrides = overrides_of(row for row in rows if row.account == name)
+        # All the types of the partial index, so that SQLite uses it (its WHERE must read the
+        # same), and only the categorisations of this account's entries.
+        rows = self._store.rows(self.known_filter(known, CATEGORY_TYPES))
+        overrides = overrides_of(
+            row
+            for row in rows
+            if row.type == EventType.TRANSACTION_CATEGORIZED and row.account == name
+        )
 
         def entry(ref: str) -> tuple[str, dict[str, object]] | None:
             where = RowFilter(account=name, ref=ref, types=MONEY_TYPES)

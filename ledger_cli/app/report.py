@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ledger_cli.app.categories import budgets as budget_steps
 from ledger_cli.domain.categories import allocation, levels, within
-from ledger_cli.domain.events import MONEY_TYPES, TRANSFER_TYPES, EventType
+from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES, TRANSFER_TYPES, EventType
 from ledger_cli.domain.money import Currency
 from ledger_cli.domain.periods import label_of, periods
 from ledger_cli.errors import InvalidValue
@@ -163,7 +163,10 @@ def _fold(queries: Queries, names: set[str], options: Options, known: str | None
 
     store = queries.store
     overrides: dict[str, dict[str, object]] = {}
-    for row in store.rows(queries.known_filter(known, types=(EventType.TRANSACTION_CATEGORIZED,))):
+    # All the types of the partial index, so that SQLite uses it (its WHERE must read the same).
+    for row in store.rows(queries.known_filter(known, types=CATEGORY_TYPES)):
+        if row.type != EventType.TRANSACTION_CATEGORIZED:
+            continue
         details = parse_details(row.details)
         overrides[str(details.get("categorizes"))] = details
     transfers: set[str] = set()

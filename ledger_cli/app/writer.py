@@ -49,7 +49,6 @@ class Applied(NamedTuple):
     ref: str
     events: list[Event]
     warnings: list[str]
-    category_source: str | None = None  # where a new entry's category came from
 
 
 class Writer:
@@ -95,7 +94,7 @@ class Writer:
             for row, new in zip(rows, decision.events, strict=True)
         ]
         self._append(rows, events)
-        return Applied(decision.ref, events, decision.warnings, decision.category_source)
+        return Applied(decision.ref, events, decision.warnings)
 
     def append(self, rows: Sequence[Row]) -> list[Event]:
         """Append the rows of one whole transaction that was linked elsewhere (a backup's),
@@ -211,7 +210,6 @@ def outcome(
         repeated=repeated,
         subject=_subject(events, state),
         dry_run=dry_run,
-        category_source=applied.category_source,
     )
 
 

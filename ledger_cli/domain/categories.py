@@ -140,6 +140,11 @@ def first_rule(rules: Iterable[Rule], text: str | None) -> Rule | None:
     return next((rule for rule in rules if rule.pattern.casefold() in folded), None)
 
 
+def rule_source(rule: Rule) -> str:
+    """How a result line says that `rule` chose a category."""
+    return f"from rule {rule.id} {rule.pattern!r}"
+
+
 def payee_key(payee: str) -> str:
     """The form under which a payee's last category is remembered: case does not matter."""
     return payee.strip().casefold()
@@ -153,7 +158,7 @@ def resolve(
     `uncategorized`."""
     rule = first_rule(rules, payee)
     if rule is not None:
-        return rule.category, f"from rule {rule.id} {rule.pattern!r}"
+        return rule.category, rule_source(rule)
     if payee:
         last = remembered.get(payee_key(payee))
         if last is not None:

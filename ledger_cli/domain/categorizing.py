@@ -43,23 +43,23 @@ def entry_category(
     split: Sequence[str],
     payee: str | None,
     what: str,
+    source: str | None = None,
 ) -> dict[str, str]:
     """The details that record the category of a new entry of `amount` (minor units): the
     one given, the split given (its parts adding up to `amount`), else the first matching
-    rule's, else the payee's last, else `uncategorized`. Where it came from is kept in the
-    plan, for the result line."""
+    rule's, else the payee's last, else `uncategorized`. A category the user did not give
+    records where it came from (`category_source`, as the result line says it), so that the
+    log answers "why this category", and a repeat under --id prints the same line."""
     if category is not None and split:
         raise InvalidValue("give either -c/--category or --split, not both")
     if split:
         parts = parse_split(split, amount, account.currency, what)
-        plan.category_source = "split"
         return {"split": encode_split(parts)}
     if category is not None:
-        plan.category_source = "given"
-        return {"category": check_category(category)}
-    chosen, source = resolve(plan.state.rules.values(), plan.state.payee_categories, payee)
-    plan.category_source = source
-    return {"category": chosen}
+        given = {"category": check_category(category)}
+        return given if source is None else {**given, "category_source": source}
+    chosen, found = resolve(plan.state.rules.values(), plan.state.payee_categories, payee)
+    return {"category": chosen, "category_source": found}
 
 
 def current_category(tx: Transaction) -> dict[str, str]:

@@ -43,6 +43,7 @@ class _PlainEntry(NamedTuple):
     force: bool = False
     category: str | None = None  # None: a rule's, the payee's last, or uncategorized
     split: tuple[str, ...] = ()  # CATEGORY=AMOUNT parts, instead of a category
+    category_source: str | None = None  # who chose `category`, when not the user (a rule)
 
 
 class Deposit(_PlainEntry):
@@ -74,6 +75,7 @@ class WriteCheck(NamedTuple):
     from_bank: bool = False  # a row of the bank's statement: it happened, whatever the limit
     category: str | None = None
     split: tuple[str, ...] = ()
+    category_source: str | None = None
 
 
 class Withdraw(NamedTuple):
@@ -86,6 +88,7 @@ class Withdraw(NamedTuple):
     category: str | None = None
     split: tuple[str, ...] = ()
     payee: str | None = None  # from a statement row or an import; the CLI has no --payee
+    category_source: str | None = None
 
 
 class Transfer(NamedTuple):
@@ -234,7 +237,9 @@ _AMOUNT_FIELDS = frozenset({"amount", "overdraft_limit"})
 def _added_later(command: Command, name: str) -> bool:
     """The fields commands gained after keys were first stored (categories, a withdrawal's
     payee)."""
-    return name in ("category", "split") or (name == "payee" and isinstance(command, Withdraw))
+    return name in ("category", "split", "category_source") or (
+        name == "payee" and isinstance(command, Withdraw)
+    )
 
 
 def _normal_amount(text: str) -> str:

@@ -247,14 +247,25 @@ def amend(plan: Plan, cmd: Amend, decide_in: Decide) -> Decision:
     decide_in(plan, replacement)
     for name in dict.fromkeys(name for name, _ in tx.entries):
         plan.warn_below_limit(plan.state.accounts[name], "the amend")
+    kept = replacement_kept_category(replacement)
     plan.events[start:] = [
-        event._replace(details={**event.details, "amends": tx.ref})
+        event._replace(
+            details={
+                **event.details,
+                "amends": tx.ref,
+                **({"category_source": f"kept from {tx.ref}"} if kept else {}),
+            }
+        )
         for event in plan.events[start:]
     ]
-    if cmd.category is None and not cmd.split and plan.category_source in ("given", "split"):
-        plan.category_source = f"kept from {tx.ref}"
     _keep_cleared(plan, tx, void_ref, same_amount=same_amount)
     return plan.decision()
+
+
+def replacement_kept_category(command: Command) -> bool:
+    """Whether the replacement carries the original's category (given to it as its own),
+    rather than one chosen for it, or none (a transfer)."""
+    return bool(getattr(command, "category", None) or getattr(command, "split", ()))
 
 
 def _replacement(plan: Plan, tx: Transaction, cmd: Amend) -> tuple[Command, bool]:

@@ -124,7 +124,10 @@ def _deposit(plan: Plan, cmd: Deposit) -> Decision:
         {
             "payee": payee,
             "memo": text(cmd.memo, "memo"),
-            **entry_category(plan, account, amount, cmd.category, cmd.split, payee, "the deposit"),
+            **entry_category(
+                plan, account, amount, cmd.category, cmd.split, payee, "the deposit",
+                cmd.category_source,
+            ),
         },
     )
     return plan.decision()
@@ -141,7 +144,9 @@ def _check(plan: Plan, cmd: WriteCheck) -> Decision:
     elif number <= account.last_check and (used := plan.check_holder(account.name, number)):
         raise Denied(f"check number {number} is already used in {account.name} (ref {used})")
     payee = text(cmd.payee, "payee")
-    category = entry_category(plan, account, amount, cmd.category, cmd.split, payee, "the check")
+    category = entry_category(
+        plan, account, amount, cmd.category, cmd.split, payee, "the check", cmd.category_source
+    )
     plan.debit_allowed(account, amount, f"check {number}", from_bank=cmd.from_bank)
     plan.add(
         EventType.CHECK_WRITTEN,
@@ -158,7 +163,8 @@ def _withdraw(plan: Plan, cmd: Withdraw) -> Decision:
     amount = parse_amount(cmd.amount, account.currency)
     payee = text(cmd.payee, "payee")
     category = entry_category(
-        plan, account, amount, cmd.category, cmd.split, payee, "the withdrawal"
+        plan, account, amount, cmd.category, cmd.split, payee, "the withdrawal",
+        cmd.category_source,
     )
     plan.debit_allowed(account, amount, "a withdrawal", from_bank=cmd.from_bank)
     plan.add(
@@ -203,7 +209,9 @@ def _bank_entry(plan: Plan, cmd: ChargeFee | PayInterest) -> Decision:
     details = {
         "payee": payee,
         "memo": text(cmd.memo, "memo"),
-        **entry_category(plan, account, amount, cmd.category, cmd.split, payee, what),
+        **entry_category(
+            plan, account, amount, cmd.category, cmd.split, payee, what, cmd.category_source
+        ),
     }
     if isinstance(cmd, PayInterest):
         plan.add(EventType.INTEREST_PAID, account, amount, cmd.date, details)

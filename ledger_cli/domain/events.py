@@ -71,6 +71,7 @@ DETAIL_KEYS: Mapping[str, type] = {
     "refs": str,  # StatementReconciled: the refs it marks reconciled, comma-separated
     "forced": int,  # 1: written with --force into a period sealed by a statement
     "category": str,  # a money entry's category (a void's: that of what it voids)
+    "category_source": str,  # where a category not given came from (a rule, the payee's last)
     "split": str,  # a split entry's parts, "cat=minor;cat=minor" (categories.encode_split)
     "categorizes": str,  # TransactionCategorized: the ref whose category it sets
     "rule": int,  # RuleAdded, RuleRemoved: the rule's id; an entry: the rule that chose it

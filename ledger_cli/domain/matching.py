@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ledger_cli.domain.categories import Rule
+from ledger_cli.domain.categories import Rule, rule_source
 from ledger_cli.domain.commands import (
     ChargeFee,
     Command,
@@ -69,19 +69,23 @@ def command_for(
     described = row.description or None
     payee = (rule.payee if rule is not None else None) or described
     category = rule.category if rule is not None else None
+    source = rule_source(rule) if rule is not None else None
     if signed > 0:
         if _INTEREST.search(row.description):
-            return PayInterest(amount, day, account, payee, category=category)
-        return Deposit(amount, day, account, payee, category=category)
+            return PayInterest(
+                amount, day, account, payee, category=category, category_source=source
+            )
+        return Deposit(amount, day, account, payee, category=category, category_source=source)
     if row.number is not None:
         return WriteCheck(
-            amount, day, account, row.number, payee, from_bank=True, category=category
+            amount, day, account, row.number, payee, from_bank=True, category=category,
+            category_source=source,
         )
     if _FEE.search(row.description):
-        return ChargeFee(amount, day, account, payee, category=category)
-    rule_payee = rule.payee if rule is not None else None
+        return ChargeFee(amount, day, account, payee, category=category, category_source=source)
     return Withdraw(
-        amount, day, account, described, from_bank=True, category=category, payee=rule_payee
+        amount, day, account, described, from_bank=True, category=category,
+        payee=rule.payee if rule is not None else None, category_source=source,
     )
 
 

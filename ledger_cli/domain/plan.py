@@ -33,7 +33,6 @@ class Decision(NamedTuple):
     ref: str
     events: list[NewEvent]
     warnings: list[str]
-    category_source: str | None = None  # where a new entry's category came from
 
 
 class Plan:
@@ -51,7 +50,6 @@ class Plan:
         self.voided: set[str] = set()  # refs this command voids (their check numbers are free)
         # Whether the user may date this command's voids (not so for the void of an amend).
         self.void_dates_chosen = True
-        self.category_source: str | None = None  # how the entry's category was chosen
 
     def next_transaction(self) -> str:
         """Start the command's next transaction (an amend records two: the void and the
@@ -178,7 +176,7 @@ class Plan:
         return self.statuses.get((ref, account), self.state.status(ref, account))
 
     def decision(self) -> Decision:
-        return Decision(self.ref, self.events, self.warnings, self.category_source)
+        return Decision(self.ref, self.events, self.warnings)
 
 
 def text(value: str | None, what: str) -> str | None:

@@ -62,5 +62,5 @@ def entry_lines(entry: Entry) -> Iterator[str]:
         amount = _amount(p.amount, p.currency)
         yield posting_line("    ", f"{status}{ASSETS}:{p.account}", amount)
     cur = entry.postings[0].currency
-    for counter, amount in entry.counters:
-        yield posting_line("    ", counter, _amount(amount, cur))
+    for counter, minor in entry.counters:
+        yield posting_line("    ", counter, _amount(minor, cur))

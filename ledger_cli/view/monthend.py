@@ -133,17 +133,11 @@ def _added_category(item: StatementDecision) -> dict[str, Any]:
     entry = next(e for e in item.outcome.events if "category" in e.details or "split" in e.details)
     category = entry.details.get("category")
     rule = item.rule
-    how = (
-        f"by rule {rule.id} {rule.pattern!r}"
-        if rule is not None
-        else f"({item.outcome.category_source})"
-        if item.outcome.category_source
-        else ""
-    )
+    how = entry.details.get("category_source")
     return {
         "category": category,
         "rule": None if rule is None else rule.id,
-        "reason": f"{item.reason}, category {category} {how}".rstrip(),
+        "reason": f"{item.reason}, category {category}" + (f" ({how})" if how else ""),
     }
 
 

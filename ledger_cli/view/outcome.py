@@ -73,7 +73,7 @@ def _category_record(result: Outcome) -> dict[str, Any]:
             {"category": name, "amount": format_amount(part, cur)}
             for name, part in decode_split(str(split))
         ],
-        "category_source": result.category_source,
+        "category_source": category_source(entry),
     }
 
 
@@ -103,14 +103,22 @@ def line(result: Outcome) -> str:
     entry = _categorized(result)
     if entry is not None and entry.type != EventType.TRANSACTION_CATEGORIZED:
         text += f"; {_category_text(entry, result)}"
-        if result.category_source not in (None, "given", "split"):
-            text += f" ({result.category_source})"
+        if "category_source" in entry.details:
+            text += f" ({entry.details['category_source']})"
     if result.ledger_wide:
         return clean(text)
     return clean(
         f"{text}; balance of {result.account}: "
         f"{format_amount(result.balance, result.currency, grouping=True)}"
     )
+
+
+def category_source(event: Event) -> str:
+    """Where an entry's category came from: as recorded, else given (with -c or --split)."""
+    found = event.details.get("category_source")
+    if found is not None:
+        return str(found)
+    return "split" if "split" in event.details else "given"
 
 
 def _category_text(event: Event, result: Outcome) -> str:

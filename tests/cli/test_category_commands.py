@@ -271,7 +271,7 @@ def test_statement_applies_rules_and_says_which_rule_categorised_each_row(tmp_pa
     added = {row["description"]: row for row in result["rows"] if row["decision"] == "added"}
     atm = added["ATM WITHDRAWAL 0342 ELM AVE SPRINGFIELD IL"]
     assert (atm["category"], atm["rule"]) == ("cash", 1)
-    assert atm["reason"] == "CashWithdrawn, category cash by rule 1 'ATM WITHDRAWAL'"
+    assert atm["reason"] == "CashWithdrawn, category cash (from rule 1 'ATM WITHDRAWAL')"
     fee = added["MONTHLY SERVICE FEE"]
     assert (fee["category"], fee["rule"]) == ("bank:fees", 2)
     interest = added["INTEREST PAYMENT"]

@@ -44,7 +44,9 @@ RECEIVED = EventType.TRANSFER_RECEIVED
 VOIDED = EventType.TRANSACTION_VOIDED
 # What a money entry given no category, and matching no rule or earlier payee, records (SPEC 11);
 # a void records that of what it voids.
-UNCAT = {"category": UNCATEGORIZED}
+UNCAT = {"category": UNCATEGORIZED, "category_source": "no rule or payee match"}
+# What a void of such an entry carries: the category, not how it was chosen.
+VOID_UNCAT = {"category": UNCATEGORIZED}
 
 
 def day(n: int) -> date:
@@ -443,7 +445,7 @@ def test_void_takes_an_explicit_date() -> None:
     state = given(Deposit("1000", D), WriteCheck("75", day(2)))
     decision = decide(state, Void("T2", date=day(9)))
     assert rows(decision) == [
-        ("T3", VOIDED, "checking", 7_500, 100_000, day(9), {"voids": "T2", **UNCAT})
+        ("T3", VOIDED, "checking", 7_500, 100_000, day(9), {"voids": "T2", **VOID_UNCAT})
     ]
 
 
@@ -451,7 +453,7 @@ def test_void_of_the_opening_deposit_reverses_the_deposit_only() -> None:
     state = given(Deposit("1000", day(1)))
     decision = decide(state, Void("T1"))
     assert rows(decision) == [
-        ("T2", VOIDED, "checking", -100_000, 0, day(1), {"voids": "T1", **UNCAT})
+        ("T2", VOIDED, "checking", -100_000, 0, day(1), {"voids": "T1", **VOID_UNCAT})
     ]
     apply(state, decision)
     assert "checking" in state.accounts
@@ -461,7 +463,7 @@ def test_void_may_overdraw_with_a_warning() -> None:
     state = given(Deposit("100", D), Withdraw("80", D))
     decision = decide(state, Void("T1"))
     assert rows(decision) == [
-        ("T3", VOIDED, "checking", -10_000, -8_000, D, {"voids": "T1", **UNCAT})
+        ("T3", VOIDED, "checking", -10_000, -8_000, D, {"voids": "T1", **VOID_UNCAT})
     ]
     assert decision.warnings == [
         "the void leaves checking at -80.00, below its overdraft limit of 0.00"
