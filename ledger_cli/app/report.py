@@ -108,16 +108,17 @@ def report(queries: Queries, options: Options) -> list[Report]:
 def sections(
     queries: Queries, as_of: date | None, known_at: datetime | None
 ) -> dict[tuple[str, str], str]:
-    """The section of each category over the whole ledger (every account, every entry by
-    `as_of`, as known at `known_at`), per currency: (currency code, category) -> income or
-    spending, as a report over that range would place it. The exports name their counter
-    accounts by it."""
+    """The section of each first-level category over the whole ledger (every account, every
+    entry by `as_of`, as known at `known_at`), per currency: (currency code, category) ->
+    income or spending, as a report over that range places its row and all of its subtree's
+    money in the totals. The exports name their counter accounts by it, so that hledger's
+    income statement agrees with the report."""
     known = queries.accounts_known(known_at)
     names = sorted(known)
     totals: dict[tuple[str, str], int] = defaultdict(int)
     every = Options(by="year", as_of=as_of, known_at=known_at)
     for account, name, _, net, _, _ in _nets(queries, names, every):
-        totals[(known[account].currency.code, name)] += net
+        totals[(known[account].currency.code, levels(name)[0])] += net
     return {key: "income" if total > 0 else "spending" for key, total in totals.items()}
 
 
@@ -207,51 +208,49 @@ def _build(
     nets: list[Net],
     budgets: dict[str, list[tuple[str, int]]],
 ) -> Report:
+    """The rows and totals of one currency's report. Each category shows its subtree: its own
+    entries and its children's; its section is that of its subtree's net over the report (so a
+    refund within `food` lowers food's spending, and shows as negative spending in its own
+    row). The totals are those of the outermost rows, so that each entry counts once."""
     if options.prefix is not None:
         nets = [net for net in nets if within(net[1], options.prefix)]
-    first = options.since or (
-        date.fromisoformat(min(net[4] for net in nets)) if nets else None
-    )
+    first = options.since or (date.fromisoformat(min(net[4] for net in nets)) if nets else None)
     last = options.as_of or (date.fromisoformat(max(net[5] for net in nets)) if nets else None)
     labels: list[str] = []
     if first is not None and last is not None and first <= last:
         labels = [label_of(start, options.by) for start, _ in periods(first, last, options.by)]
-    # Each category's own net per period, and its section from its net over the report.
-    own: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    subtree: dict[str, dict[str, int]] = {}
     for _, name, label, net, _, _ in nets:
-        own[name][label] += net
-    section = {
-        name: "income" if sum(amounts.values()) > 0 else "spending" for name, amounts in own.items()
-    }
+        names = [name] if options.by_payee else levels(name)
+        for level in names:
+            if options.prefix is None or within(level, options.prefix):
+                amounts = subtree.setdefault(level, dict.fromkeys(labels, 0))
+                if label in amounts:
+                    amounts[label] += net
     if options.budget:
         for name in budgets:
             if options.prefix is None or within(name, options.prefix):
-                own.setdefault(name, defaultdict(int))
-                section.setdefault(name, "spending")
-    # Parents sum their children of the same section, and their own entries.
-    tree: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+                subtree.setdefault(name, dict.fromkeys(labels, 0))
+    section = {
+        name: "income" if sum(amounts.values()) > 0 else "spending"
+        for name, amounts in subtree.items()
+    }
+    outermost = min((_depth(name, options) for name in subtree), default=1)
     income = dict.fromkeys(labels, 0)
     spending = dict.fromkeys(labels, 0)
-    for name, amounts in own.items():
-        kind = section[name]
-        sign = 1 if kind == "income" else -1
-        names = [name] if options.by_payee else levels(name)
-        for label, net in amounts.items():
-            if label not in income:
-                continue
-            for level in names:
-                if options.prefix is None or within(level, options.prefix):
-                    tree[(kind, level)][label] += sign * net
-            (income if kind == "income" else spending)[label] += sign * net
-        for level in names:
-            tree.setdefault((kind, level), defaultdict(int))
     rows = []
     for kind in ("income", "spending"):
-        for (row_kind, name), amounts in sorted(tree.items(), key=lambda item: item[0][1]):
-            depth = 1 if options.by_payee else name.count(":") + 1
-            if row_kind != kind or (options.depth is not None and depth > options.depth):
+        sign = 1 if kind == "income" else -1
+        for name in sorted(subtree):
+            if section[name] != kind:
                 continue
-            values = {label: amounts.get(label, 0) for label in labels}
+            values = {label: sign * subtree[name][label] for label in labels}
+            depth = _depth(name, options)
+            if depth == outermost:
+                for label in labels:
+                    (income if kind == "income" else spending)[label] += values[label]
+            if options.depth is not None and depth > options.depth:
+                continue
             row = ReportRow(name, depth, kind, values, sum(values.values()))
             if options.budget and kind == "spending" and name in budgets:
                 row = _with_budget(row, budgets[name], labels, options.by)
@@ -271,6 +270,10 @@ def _build(
         "payee" if options.by_payee else "category",
         options.budget,
     )
+
+
+def _depth(name: str, options: Options) -> int:
+    return 1 if options.by_payee else name.count(":") + 1
 
 
 def _with_budget(

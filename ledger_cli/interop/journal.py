@@ -3,10 +3,9 @@
 Each transaction of the register becomes one entry with a posting to `assets:<account>` per
 account it touches, and, when they do not sum to zero, a posting to a counter account per
 category (a split has one per part): `income:<category>` or `expenses:<category>`, by the
-category's section over the whole ledger as `ledger report` places it, so that hledger's
-income statement agrees with the report. A void reverses what it voids, counter accounts
-included: it carries the category of what it voids. The
-writers end with an assertion per account of the balance that `ledger balance` gives, as of the
+section of the category's first level over the whole ledger, as `ledger report` totals it,
+so that hledger's income statement agrees with the report. A void reverses what it voids,
+counter accounts included: it carries the category of what it voids. The writers end with an assertion per account of the balance that `ledger balance` gives, as of the
 same day and knowledge time, so that those tools check our arithmetic.
 """
 
@@ -124,15 +123,16 @@ class Journal:
         self._sections: dict[tuple[str, str], str] | None = None
 
     def _section(self, code: str, category: str) -> str:
+        """The section of `category`'s first level (report.sections)."""
         if self._sections is None:
             from ledger_cli.app.report import sections
 
             self._sections = sections(self.q, self.as_of, self.known_at)
-        return self._sections.get((code, category), "spending")
+        return self._sections.get((code, category.split(":")[0]), "spending")
 
     def _counter(self, code: str, category: str) -> str:
-        """`income:salary` for an income category, `expenses:food:groceries` for spending;
-        a category that already starts with its root keeps its name."""
+        """`income:salary` for a category under an income first level, `expenses:food:groceries`
+        for spending; a category that already starts with its root keeps its name."""
         root = "income" if self._section(code, category) == "income" else "expenses"
         return category if category.split(":")[0] == root else f"{root}:{category}"
 
