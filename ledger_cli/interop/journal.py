@@ -5,8 +5,9 @@ account it touches, and, when they do not sum to zero, a posting to a counter ac
 category (a split has one per part): `income:<category>` or `expenses:<category>`, by the
 section of the category's first level over the whole ledger, as `ledger report` totals it,
 so that hledger's income statement agrees with the report. A void reverses what it voids,
-counter accounts included: it carries the category of what it voids. The writers end with an assertion per account of the balance that `ledger balance` gives, as of the
-same day and knowledge time, so that those tools check our arithmetic.
+counter accounts included: it carries the category of what it voids. The writers end with
+an assertion per account of the balance that `ledger balance` gives, as of the same day and
+knowledge time, so that those tools check our arithmetic.
 """
 
 from __future__ import annotations
