@@ -131,7 +131,10 @@ def _nets(queries: Queries, names: list[str], options: Options) -> list[Net]:
         found = queries.store.category_nets(names, options.since, options.as_of, sql_by)
         if all(net is not None for _, _, _, net, _, _ in found):
             if options.by != "week":
-                return [row for row in found if row[3]]  # type: ignore[misc]
+                return _merge(
+                    (account, name, label, net or 0, first, last)
+                    for account, name, label, net, first, last in found
+                )
             return _merge(
                 (account, name, label_of(date.fromisoformat(day), "week"), net or 0, day, day)
                 for account, name, day, net, _, _ in found

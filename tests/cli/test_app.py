@@ -113,7 +113,7 @@ def test_help_loads_every_command_module(small_ledger: Path) -> None:
 
 
 @pytest.mark.parametrize(("typed", "suggested"), [
-    ("depost", "'deposit', 'export', 'digest'"),
+    ("depost", "'deposit', 'report', 'export'"),
     ("balanse", "'balance'"),
     ("hist", "'history', 'digest'"),
 ])

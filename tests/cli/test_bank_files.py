@@ -253,8 +253,8 @@ def test_a_preamble_above_the_header_is_skipped_and_line_numbers_stay_true() -> 
     assert [(r["line"], r["amount"], r["decision"], r["reason"]) for r in report["rows"]] == [
         (5, "2000.00", "matched", "same amount, same date"),
         (6, "-84.37", "matched", "same amount, dates 1 day apart"),
-        (7, "-12.00", "added", "FeeCharged"),
-        (8, "0.41", "added", "InterestPaid"),
+        (7, "-12.00", "added", "FeeCharged, category uncategorized (no rule or payee match)"),
+        (8, "0.41", "added", "InterestPaid, category uncategorized (no rule or payee match)"),
     ]
     assert balance() == Decimal("1904.04")  # the bank's own Balance column on the last row
     assert [row[3] for row in history()] == ["c"] * 4
@@ -506,8 +506,8 @@ def test_import_of_a_bank_export_points_at_statement(tmp_path: Path) -> None:
     line = denied("import", str(bank))
     assert line == (
         "ledger: line 1: unknown column 'posting date'; the columns are date, type, amount, "
-        "account, payee, memo, number, to, id (a bank's export is read by `ledger statement "
-        f"{bank}`)"
+        "account, payee, memo, number, to, category, split, id (a bank's export is read by "
+        f"`ledger statement {bank}`)"
     )
     line = denied("import", "-", stdin="Date,Amount,Payee\n2026-03-01,10,X\n")
     assert line == (

@@ -24,7 +24,7 @@ def test_deposit_prints_what_happened_with_ref_and_balance() -> None:
     out = ok("deposit", "10,000.50", "--date", "2026-03-01", "--payee", "Salary")
     assert out == (
         "Opened checking; Deposited 10,000.50 to checking (ref T1); "
-        "balance of checking: 10,000.50\n"
+        "category uncategorized (no rule or payee match); balance of checking: 10,000.50\n"
     )
 
 
@@ -39,6 +39,9 @@ def test_deposit_json_shape() -> None:
              "balance": "10000.50"},
         ],
         "balance": "10000.50",
+        "category": "uncategorized",
+        "split": None,
+        "category_source": "no rule or payee match",
     }
 
 
@@ -142,7 +145,8 @@ def test_an_entry_may_be_dated_before_its_accounts_opening_day() -> None:
     week's check; the opening day was a wall with no way out. It bounds nothing now."""
     ok("deposit", "100", "--date", "2026-03-10")
     assert ok("check", "40", "--date", "2026-03-02") == (
-        "Check 1 for 40.00 written on checking (ref T2); balance of checking: 60.00\n"
+        "Check 1 for 40.00 written on checking (ref T2); "
+        "category uncategorized (no rule or payee match); balance of checking: 60.00\n"
     )
     ok("open", "savings", "--date", "2026-03-10")
     ok("deposit", "5", "-a", "savings", "--date", "2026-01-15")

@@ -1,5 +1,6 @@
 """`ledger demo` (cli/demo.py): the tour's March register, written through the write path into a
-throwaway ledger and shown as balance, history, audit and reconcile show it. The user's ledger
+throwaway ledger, each entry with its category, and shown as balance, history, report, audit and
+reconcile show it. The user's ledger
 (LEDGER_DB, --db, the default file) is never created or changed, and no temporary folder is
 left behind; `--keep PATH` leaves a real ledger at a new PATH."""
 
@@ -18,23 +19,43 @@ import pytest
 from conftest import cli, denied, ledger_env, ledger_executable, ok
 
 RESULTS = [
-    "Opened checking; Deposited 10,000.00 to checking (ref T1); balance of checking: 10,000.00",
-    "Check 1 to Landlord for 4,000.00 written on checking (ref T2); balance of checking: 6,000.00",
-    "Withdrew 200.00 from checking (ref T3); balance of checking: 5,800.00",
+    "Opened checking; Deposited 10,000.00 to checking (ref T1); category income:salary; "
+    "balance of checking: 10,000.00",
+    "Check 1 to Landlord for 4,000.00 written on checking (ref T2); category home:rent; "
+    "balance of checking: 6,000.00",
+    "Withdrew 200.00 from checking (ref T3); category cash; balance of checking: 5,800.00",
     "Check 2 to Power company for 1,250.50 written on checking (ref T4); "
-    "balance of checking: 4,549.50",
-    "Deposited 2,500.00 to checking (ref T5); balance of checking: 7,049.50",
+    "category home:utilities; balance of checking: 4,549.50",
+    "Deposited 2,500.00 to checking (ref T5); category income:refunds; "
+    "balance of checking: 7,049.50",
 ]
-HISTORY = [  # date, ref, type, amount, balance of each register row
-    ("2026-03-01", "T1", "deposit", "10,000.00", "10,000.00"),
-    ("2026-03-03", "T2", "check", "-4,000.00", "6,000.00"),
-    ("2026-03-05", "T3", "withdrawal", "-200.00", "5,800.00"),
-    ("2026-03-28", "T4", "check", "-1,250.50", "4,549.50"),
-    ("2026-03-30", "T5", "deposit", "2,500.00", "7,049.50"),
+HISTORY = [  # date, ref, type, category, amount, balance of each register row
+    ("2026-03-01", "T1", "deposit", "income:salary", "10,000.00", "10,000.00"),
+    ("2026-03-03", "T2", "check", "home:rent", "-4,000.00", "6,000.00"),
+    ("2026-03-05", "T3", "withdrawal", "cash", "-200.00", "5,800.00"),
+    ("2026-03-28", "T4", "check", "home:utilities", "-1,250.50", "4,549.50"),
+    ("2026-03-30", "T5", "deposit", "income:refunds", "2,500.00", "7,049.50"),
+]
+REPORT = [  # `ledger report` of the register, under its title
+    "category              2026-03      total",
+    "INCOME",
+    "  income            12,500.00  12,500.00",
+    "    income:refunds   2,500.00   2,500.00",
+    "    income:salary   10,000.00  10,000.00",
+    "SPENDING",
+    "  cash                 200.00     200.00",
+    "  home               5,250.50   5,250.50",
+    "    home:rent        4,000.00   4,000.00",
+    "    home:utilities   1,250.50   1,250.50",
+    "income total        12,500.00  12,500.00",
+    "spending total       5,450.50   5,450.50",
+    "net                  7,049.50   7,049.50",
 ]
 AUDIT_TYPES = ["AccountOpened", "FundsDeposited", "CheckWritten", "CashWithdrawn",
                "CheckWritten", "FundsDeposited"]
-HEADINGS = ["# ledger balance", "# ledger history", "# ledger audit", "# ledger reconcile"]
+HEADINGS = ["# ledger balance", "# ledger history", "# ledger report", "# ledger audit",
+            "# ledger reconcile"]
+KNOWN_AT = re.compile(r"as known at \S+$", re.M)  # the report title ends with the last time
 
 
 @pytest.fixture
@@ -73,15 +94,19 @@ def test_the_demo_writes_the_register_and_shows_every_query(
     ]
     writes = [heading for heading in parts if heading and heading not in HEADINGS]
     assert [parts[heading] for heading in writes] == [[line] for line in RESULTS]
-    assert list(parts)[-4:] == HEADINGS
+    assert list(parts)[-5:] == HEADINGS
     assert parts["# ledger balance"] == ["checking: 7,049.50 USD"]
     history = parts["# ledger history"]
     assert history[0] == "Register of checking (USD)"
     assert history[1].split() == ["date", "recorded", "ref", "clr", "type", "no.", "payee",
-                                  "memo", "amount", "balance"]
+                                  "memo", "category", "amount", "balance"]
     rows = [line.split() for line in history[2:]]
-    assert [(r[0], r[2], r[3], r[-2], r[-1]) for r in rows] == HISTORY
+    assert [(r[0], r[2], r[3], r[-3], r[-2], r[-1]) for r in rows] == HISTORY
     audit = "\n".join(parts["# ledger audit"])
+    last_recorded = re.findall(r"recorded_at (\S+)$", audit, re.M)[-1]
+    assert parts["# ledger report"] == [
+        f"By category and month (USD), as known at {last_recorded}", *REPORT
+    ]
     assert re.findall(r"^seq (\d+)  T\d  (\w+)  checking", audit, re.M) == [
         (str(seq), kind) for seq, kind in enumerate(AUDIT_TYPES, 1)
     ]
@@ -121,6 +146,9 @@ def test_the_headings_are_the_commands_that_print_what_is_under_them(
         if heading and heading not in HEADINGS:
             assert ok(*shlex.split(heading)[2:]).splitlines() == lines, heading
     assert ok("balance").splitlines() == parts["# ledger balance"]
+    assert KNOWN_AT.sub("as known at -", ok("report")).splitlines() == [
+        KNOWN_AT.sub("as known at -", line) for line in parts["# ledger report"]
+    ]
     recorded = re.compile(r"^(\S+  )\d{4}-\d\d-\d\d", re.M)  # the day it was recorded
     assert recorded.sub(r"\1-", ok("history")).splitlines() == [
         recorded.sub(r"\1-", line) for line in parts["# ledger history"]
@@ -207,18 +235,24 @@ def test_db_on_the_command_line_is_refused_not_ignored(
 
 def test_json_is_one_document_of_each_commands_json(temp: Path, ledger_db: Path) -> None:
     document = json.loads(ok("demo", "--json"))
-    assert list(document) == ["ledger", "commands", "balance", "history", "audit", "reconcile"]
+    assert list(document) == [
+        "ledger", "commands", "balance", "history", "report", "audit", "reconcile"
+    ]
     assert document["ledger"] is None
     assert [c["command"] for c in document["commands"]] == [
-        "ledger deposit 10000 --date 2026-03-01 --payee Salary",
-        "ledger check 4000 --date 2026-03-03 --payee Landlord",
-        "ledger withdraw 200 --date 2026-03-05 -m 'ATM Main St'",
-        "ledger check 1250.50 --date 2026-03-28 --payee 'Power company'",
-        "ledger deposit 2500 --date 2026-03-30 --payee Refund",
+        "ledger deposit 10000 --date 2026-03-01 --payee Salary -c income:salary",
+        "ledger check 4000 --date 2026-03-03 --payee Landlord -c home:rent",
+        "ledger withdraw 200 --date 2026-03-05 -m 'ATM Main St' -c cash",
+        "ledger check 1250.50 --date 2026-03-28 --payee 'Power company' -c home:utilities",
+        "ledger deposit 2500 --date 2026-03-30 --payee Refund -c income:refunds",
     ]
     assert [c["result"]["balance"] for c in document["commands"]] == [
         "10000.00", "6000.00", "5800.00", "4549.50", "7049.50"
     ]
+    assert [
+        (c["result"]["category"], c["result"]["split"], c["result"]["category_source"])
+        for c in document["commands"]
+    ] == [(row[3], None, "given") for row in HISTORY]
     assert document["balance"] == {"account": "checking", "currency": "USD",
                                    "balance": "7049.50", "as_of": None,
                                    "known_at": document["audit"][-1]["recorded_at"]}
@@ -227,6 +261,19 @@ def test_json_is_one_document_of_each_commands_json(temp: Path, ledger_db: Path)
         ("T3", "-200.00", "5800.00"), ("T4", "-1250.50", "4549.50"),
         ("T5", "2500.00", "7049.50"),
     ]
+    assert [r["category"] for r in document["history"]] == [row[3] for row in HISTORY]
+    report = document["report"]
+    assert (report["by"], report["currency"], report["periods"]) == ("month", "USD", ["2026-03"])
+    assert report["known_at"] == document["audit"][-1]["recorded_at"]
+    assert [(r["category"], r["section"], r["total"]) for r in report["rows"]] == [
+        ("income", "income", "12500.00"), ("income:refunds", "income", "2500.00"),
+        ("income:salary", "income", "10000.00"), ("cash", "spending", "200.00"),
+        ("home", "spending", "5250.50"), ("home:rent", "spending", "4000.00"),
+        ("home:utilities", "spending", "1250.50"),
+    ]
+    assert report["totals"] == {"income": {"2026-03": "12500.00"},
+                                "spending": {"2026-03": "5450.50"},
+                                "net": {"2026-03": "7049.50"}}
     assert [r["type"] for r in document["audit"]] == AUDIT_TYPES
     check = document["reconcile"]
     assert check["ok"] is True and check["events"] == 6 and check["problems"] == []

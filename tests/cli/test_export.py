@@ -120,7 +120,15 @@ def test_hledger_journal_has_codes_payees_memos_refs_and_assertions() -> None:
     refs = books()
     journal = ok("export", "--format", "hledger")
     assert "2026-03-03 (101) Landlord  ; March rent\n    ; ref:" + refs["rent"] in journal
-    assert "    expenses:checks" in journal
+    # The counter account is the category's; nothing here is categorised, and uncategorized
+    # money is income over the whole ledger (SPEC 11), so even the rent check is booked there.
+    rent = journal.split("2026-03-03 (101) Landlord  ; March rent\n", 1)[1].split("\n\n")[0]
+    assert [line.split() for line in rent.splitlines()] == [
+        [";", f"ref:{refs['rent']}"],
+        ["assets:checking", "-4000.00", "USD"],
+        ["income:uncategorized", "4000.00", "USD"],
+    ]
+    assert "\naccount income:uncategorized\n" in journal and "expenses:" not in journal
     assert "(102) Power, Co" in journal  # `;` would start a comment
     # The void carries the payee of what it voids, so that the payee's total nets out.
     assert f" Power, Co  ; void of {refs['power']}: lost in the mail" in journal
@@ -142,7 +150,11 @@ def test_beancount_file_opens_accounts_and_checks_balances_the_day_after() -> No
     assert '2026-03-03 ! "Landlord" "March rent"' in text
     assert '  check: "101"' in text
     assert "2026-03-11 balance Assets:Checking" in text  # the last entry is on 2026-03-10
-    assert "open Income:Deposits" in text and "open Expenses:Checks" in text
+    rent = text.split('2026-03-03 ! "Landlord" "March rent"\n', 1)[1].split("\n\n")[0]
+    assert [line.split() for line in rent.splitlines()][-2:] == [
+        ["Assets:Checking", "-4000.00", "USD"], ["Income:Uncategorized", "4000.00", "USD"]
+    ]
+    assert "2026-01-01 open Income:Uncategorized" in text and "Expenses:" not in text
 
 
 def posting(account: str, amount: int, cleared: bool) -> Posting:

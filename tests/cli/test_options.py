@@ -49,7 +49,8 @@ def test_an_unknown_option_on_an_amount_command_is_a_usage_error(ledger_db: Path
 
 def test_a_memo_starting_with_a_dash_is_stored() -> None:
     assert ok("deposit", "5", "-m", "-dash memo", "--date", "2026-01-01") == (
-        "Opened checking; Deposited 5.00 to checking (ref T1); balance of checking: 5.00\n"
+        "Opened checking; Deposited 5.00 to checking (ref T1); "
+        "category uncategorized (no rule or payee match); balance of checking: 5.00\n"
     )
     ok("deposit", "6", "--memo", "--double dash", "--payee", "-payee", "--date", "2026-01-01")
     rows = json.loads(ok("history", "--json"))

@@ -50,7 +50,14 @@ VERSION_2_OBJECTS = {
     "rm_accounts", "rm_transactions", "rm_checks", "rm_days", "rm_cleared",
     "rm_statement_rows", "rm_position",
 }
-VERSION_3_TABLES = ["rm_recategorized", "rm_category_days", "rm_payees", "rm_rules", "rm_budgets"]
+VERSION_3_TABLES = [
+    "rm_recategorized",
+    "rm_category_days",
+    "rm_category_months",
+    "rm_payees",
+    "rm_rules",
+    "rm_budgets",
+]
 VERSION_3_INDEXES = ["events_categories"]
 
 OPENED = {"currency": "USD", "overdraft_limit": 0}

@@ -316,7 +316,8 @@ def test_a_dry_run_on_a_missing_ledger_creates_no_file(
     else:
         assert dry.stdout == PREFIX + real.stdout
         assert real.stdout == (
-            "Opened checking; Deposited 100.00 to checking (ref T1); balance of checking: 100.00\n"
+            "Opened checking; Deposited 100.00 to checking (ref T1); "
+            "category uncategorized (no rule or payee match); balance of checking: 100.00\n"
         )
     assert event_count(db) == 2  # AccountOpened, FundsDeposited: the real one wrote
 
@@ -422,7 +423,8 @@ def test_a_dry_run_under_a_key_records_no_key(run_ledger: LedgerProcess, book: P
     events = event_count(book)
     dry = run_ledger.ok("deposit", "100", "--date", DAY, "--id", "k-1", "--dry-run", db=book)
     assert dry.stdout == (
-        PREFIX + "Deposited 100.00 to checking (ref T14); balance of checking: 938.00\n"
+        PREFIX + "Deposited 100.00 to checking (ref T14); category uncategorized "
+        "(no rule or payee match); balance of checking: 938.00\n"
     )
     assert dry.stderr == ""
     # The real command under the key is the first: it appends, with no "already recorded".
@@ -449,7 +451,8 @@ def test_a_denied_dry_run_under_a_key_records_no_denial(
     # A remembered denial would deny another command under the same key; none was kept.
     done = run_ledger.ok("check", "50", "--date", DAY, "--id", "k-2", db=book)
     assert done.stdout == (
-        "Check 3 for 50.00 written on checking (ref T14); balance of checking: 788.00\n"
+        "Check 3 for 50.00 written on checking (ref T14); "
+        "category uncategorized (no rule or payee match); balance of checking: 788.00\n"
     )
     assert event_count(book) == events + 1
 

@@ -52,7 +52,8 @@ def test_an_accepted_command_on_an_empty_file_creates_the_schema(
     result = run_ledger("deposit", "5", "--date", "2026-01-01", db=path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
-        "Opened checking; Deposited 5.00 to checking (ref T1); balance of checking: 5.00\n"
+        "Opened checking; Deposited 5.00 to checking (ref T1); "
+        "category uncategorized (no rule or payee match); balance of checking: 5.00\n"
     )
     assert path.stat().st_size > 0
     checked = run_ledger("reconcile", "--json", db=path)

@@ -486,7 +486,7 @@ def test_one_byte_file_that_is_not_sqlite_is_not_overwritten(
 
 def test_deposit_json_shape(run_ledger: LedgerProcess) -> None:
     first = run_ledger.ok_json("deposit", "10,000.50", "--date", "2026-03-01")
-    assert set(first) == {"ref", "events", "balance"}
+    assert set(first) == {"ref", "events", "balance", "category", "split", "category_source"}
     assert isinstance(first["ref"], str) and first["ref"]
     assert first == {
         "ref": first["ref"],
@@ -507,6 +507,9 @@ def test_deposit_json_shape(run_ledger: LedgerProcess) -> None:
             },
         ],
         "balance": "10000.50",
+        "category": "uncategorized",
+        "split": None,
+        "category_source": "no rule or payee match",
     }
     second = run_ledger.ok_json("deposit", "$0.5", "--date", "2026-03-02")
     assert second == {
@@ -521,6 +524,9 @@ def test_deposit_json_shape(run_ledger: LedgerProcess) -> None:
             },
         ],
         "balance": "10001.00",
+        "category": "uncategorized",
+        "split": None,
+        "category_source": "no rule or payee match",
     }
     assert second["ref"] != first["ref"]
     # Every amount is a string in JSON, never a number.

@@ -34,6 +34,8 @@ STATEMENT_BALANCE = Decimal("3905.38")  # the fixture's ending balance (checked 
 FEE = Decimal("-12.00")
 INTEREST = Decimal("1.37")
 FINGERPRINT = re.compile(r"[0-9a-f]{32}")
+# What a row that only the bank knows is added as, after its event type: no rule, no payee seen.
+UNCATEGORIZED = ", category uncategorized (no rule or payee match)"
 DECISION_LINE = re.compile(
     r"^line (?P<line>\d+): (?P<date>\d{4}-\d\d-\d\d) (?P<amount>-?\d+\.\d\d)"
     r"(?: no\. (?P<number>\d+))? '(?P<description>.*)': (?P<decision>matched|added) "
@@ -225,7 +227,7 @@ def imported(register: March, run_ledger: LedgerProcess) -> March:
 
 def expected_decisions(march: March) -> dict[int, tuple[str, str, int, str] | str]:
     """Fixture line -> (matched, ref, seq, reason fragment) for the register's rows, or the
-    event type a row that only the bank knows is added as."""
+    reason of a row that only the bank knows: the event type it is added as, and its category."""
     rows = bank_rows()
     expected: dict[int, tuple[str, str, int, str] | str] = {}
     for index in ON_STATEMENT:
@@ -237,7 +239,8 @@ def expected_decisions(march: March) -> dict[int, tuple[str, str, int, str] | st
         expected[row.line] = ("matched", done.ref, done.seq, reason)
     for row in rows:
         if row.line not in expected:
-            expected[row.line] = "FeeCharged" if row.amount < 0 else "InterestPaid"
+            kind = "FeeCharged" if row.amount < 0 else "InterestPaid"
+            expected[row.line] = kind + UNCATEGORIZED
     return expected
 
 
@@ -286,7 +289,7 @@ def test_month_end_statement_and_reconcile(register: March, run_ledger: LedgerPr
             assert want[3] in found["reason"], text
         else:
             assert found["decision"] == "added" and found["reason"] == want, text
-            added[want] = found["ref"]
+            added[want.removesuffix(UNCATEGORIZED)] = found["ref"]
     assert seen == list(range(2, 21))
     late = next(t for t in lines if " no. 101 " in t)
     assert "check number 101" in late and "14 days apart" in late, late
@@ -390,6 +393,7 @@ def test_dry_run_shows_every_decision_and_writes_nothing(
             assert (row["decision"], row["ref"], row["seq"]) == want[:3], row
         else:
             assert (row["decision"], row["reason"]) == ("added", want), row
+            assert (row["category"], row["rule"]) == ("uncategorized", None), row
     assert audit(run_ledger) == untouched
     assert set(cleared_marks(run_ledger).values()) == {""}
 
@@ -745,7 +749,7 @@ def test_bank_csv_variants(run_ledger: LedgerProcess, tmp_path: Path) -> None:
                                ("2026-03-06", "20.00", "REFUND", None)]
     assert (signed["rows"][0]["decision"], signed["rows"][0]["ref"]) == ("matched", coffee["ref"])
     assert (signed["rows"][1]["decision"], signed["rows"][1]["reason"]) == (
-        "added", "FundsDeposited"
+        "added", "FundsDeposited" + UNCATEGORIZED
     )
 
     # --negate: the bank shows money out as positive
@@ -772,7 +776,7 @@ def test_bank_csv_variants(run_ledger: LedgerProcess, tmp_path: Path) -> None:
     assert rows_of(named) == [("2026-03-05", "-4.50", "KAFFEE", None),
                               ("2026-03-06", "-30.00", "SCHECK 12", 12)]
     assert [r["decision"] for r in named["rows"]] == ["matched", "added"]
-    assert named["rows"][1]["reason"] == "CheckWritten"
+    assert named["rows"][1]["reason"] == "CheckWritten" + UNCATEGORIZED
     split = preview(
         "split.csv", ["When,What,Out,In", "2026-03-05,COFFEE,4.50,", "2026-03-06,PAY,,20.00"],
         "--date-column", "When", "--description-column", "What", "--debit-column", "Out",

@@ -921,7 +921,9 @@ def test_find_transaction(book: Book) -> None:
     # SPEC 11: an entry given no category, matching no rule or earlier payee, is
     # uncategorized; its void carries the category of what it voids; a transfer has none.
     none = "uncategorized"
-    check = {"number": 1, "payee": "Grocer", "category": none}
+    # How the category was chosen is recorded with the entry (not with its void).
+    chosen = {"category": none, "category_source": "no rule or payee match"}
+    check = {"number": 1, "payee": "Grocer", **chosen}
     assert store.find_transaction("T3") == Transaction(
         "T3", D2, [("checking", -2500)], None, "T7", "CheckWritten", check, none
     )
@@ -935,7 +937,7 @@ def test_find_transaction(book: Book) -> None:
     )
     assert store.find_transaction(refs["deposit"]) == Transaction(
         refs["deposit"], D1, [("checking", 10000)], None, None, "FundsDeposited",
-        {"payee": "Employer", "category": none}, none,
+        {"payee": "Employer", **chosen}, none,
     )
     assert store.find_transaction(refs["closed"]) == Transaction(refs["closed"], D2, [])
     assert store.find_transaction("T99") is None

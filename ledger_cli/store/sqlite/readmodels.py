@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ledger_cli.domain.accounts import LEDGER_WIDE
@@ -107,13 +107,15 @@ def category_settings(
     return rules, highest, budgets
 
 
-# The SQL of each report period's label, from a stored YYYY-MM-DD day.
+# The SQL of each report period's label, from a stored YYYY-MM-DD day or a YYYY-MM month.
 _PERIOD_SQL = {
-    "day": "date",
-    "month": "substr(date, 1, 7)",
-    "quarter": "substr(date, 1, 4) || '-Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3)",
-    "year": "substr(date, 1, 4)",
+    "day": "{0}",
+    "month": "substr({0}, 1, 7)",
+    "quarter": "substr({0}, 1, 4) || '-Q' || ((CAST(substr({0}, 6, 2) AS INTEGER) + 2) / 3)",
+    "year": "substr({0}, 1, 4)",
 }
+
+Nets = list[tuple[str, str, str, int | None, str, str]]
 
 
 def category_nets(
@@ -122,26 +124,86 @@ def category_nets(
     since: date | None,
     through: date | None,
     by: str,
-) -> list[tuple[str, str, str, int | None, str, str]]:
+) -> Nets:
     """(account, category, period label, net, first day, last day) of `accounts` between
     the days given, summed in SQL by period (`by`: day, month, quarter or year); a net of
-    None was too large to keep (then the log must be summed)."""
+    None was too large to keep (then the log must be summed). Whole months are read from the
+    month totals, the days of a month cut by `since` or `through` from the day totals, so a
+    report reads a few rows per category and month at any length of log. (A label may come
+    twice, from both; the caller adds them up.)"""
+    if by == "day":
+        return _nets(conn, "rm_category_days", "date", accounts, (since, through), by)
+    # The whole months between the two days, as YYYY-MM.
+    first = None if since is None else _month_from(since)
+    last = None if through is None else _month_through(through)
+    found: Nets = []
+    if first is None or last is None or first <= last:
+        months = (first, last)
+        found += _nets(conn, "rm_category_months", "month", accounts, months, by)
+        if since is not None and since.isoformat()[:7] != first:
+            edge = min(through, _month_end(since)) if through is not None else _month_end(since)
+            found += _nets(conn, "rm_category_days", "date", accounts, (since, edge), by)
+        if through is not None and through.isoformat()[:7] != last:
+            start = through.replace(day=1)
+            start = max(since, start) if since is not None else start
+            found += _nets(conn, "rm_category_days", "date", accounts, (start, through), by)
+    else:
+        found += _nets(conn, "rm_category_days", "date", accounts, (since, through), by)
+    return found
+
+
+def _month_from(day: date) -> str:
+    """The first whole month from `day` on."""
+    if day.day == 1:
+        return day.isoformat()[:7]
+    return _next_month(day)
+
+
+def _next_month(day: date) -> str:
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return f"{year:04d}-{month:02d}"
+
+
+def _month_through(day: date) -> str:
+    """The last whole month up to `day`."""
+    if day == _month_end(day):
+        return day.isoformat()[:7]
+    year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+    return f"{year:04d}-{month:02d}"
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _nets(
+    conn: sqlite3.Connection,
+    table: str,
+    column: str,
+    accounts: Sequence[str],
+    bounds: tuple[date | str | None, date | str | None],
+    by: str,
+) -> Nets:
     clauses = [f"account IN ({', '.join('?' * len(accounts))})"]
     params: list[object] = list(accounts)
-    if since is not None:
-        clauses.append("date >= ?")
-        params.append(since.isoformat())
-    if through is not None:
-        clauses.append("date <= ?")
-        params.append(through.isoformat())
-    found = []
-    for account, category, period, high, low, unknown, first, last in conn.execute(
-        f"SELECT account, category, {_PERIOD_SQL[by]}, {split_sums('net')}, "
-        f"count(*) - count(net), min(date), max(date) FROM rm_category_days "
+    low, high = bounds
+    if low is not None:
+        clauses.append(f"{column} >= ?")
+        params.append(low if isinstance(low, str) else low.isoformat())
+    if high is not None:
+        clauses.append(f"{column} <= ?")
+        params.append(high if isinstance(high, str) else high.isoformat())
+    # A month row stands for its whole month: its first day says which period it is in.
+    day = column if column == "date" else f"{column} || '-01'"
+    found: Nets = []
+    for account, category, period, high_sum, low_sum, unknown, first, last in conn.execute(
+        f"SELECT account, category, {_PERIOD_SQL[by].format(column)}, {split_sums('net')}, "
+        f"count(*) - count(net), min({day}), max({day}) FROM {table} "
         f"WHERE {' AND '.join(clauses)} GROUP BY 1, 2, 3",
         params,
     ):
-        net = None if unknown else high * SPLIT + low
+        net = None if unknown else high_sum * SPLIT + low_sum
         found.append((account, category, period, net, first, last))
     return found
 
@@ -221,10 +283,8 @@ def mismatches(conn: sqlite3.Connection, balances: Mapping[str, int]) -> list[st
         # A day too large to store (NULL) leaves the account's total unknown.
         days[account] = None if net is None or before is None else before + net
     names = sorted((set(stored) | set(balances)) - {LEDGER_WIDE})
-    by_category: dict[str, int | None] = {}
-    for account, net in conn.execute("SELECT account, net FROM rm_category_days"):
-        before = by_category.get(account, 0)
-        by_category[account] = None if net is None or before is None else before + net
+    by_category = _sums(conn, "rm_category_days")
+    by_month = _sums(conn, "rm_category_months")
     reported = {
         account: high * SPLIT + low
         for account, high, low in conn.execute(
@@ -238,7 +298,17 @@ def mismatches(conn: sqlite3.Connection, balances: Mapping[str, int]) -> list[st
         if stored.get(name) != balances.get(name)
         or days.get(name, 0) not in (None, balances.get(name, 0))
         or by_category.get(name, 0) not in (None, reported.get(name, 0))
+        or by_month.get(name, 0) not in (None, reported.get(name, 0))
     ]
+
+
+def _sums(conn: sqlite3.Connection, table: str) -> dict[str, int | None]:
+    """Each account's sum of a table of nets; None when one of them was too large to keep."""
+    found: dict[str, int | None] = {}
+    for account, net in conn.execute(f"SELECT account, net FROM {table}"):
+        before = found.get(account, 0)
+        found[account] = None if net is None or before is None else before + net
+    return found
 
 
 # -- the write side: events appended, saved ------------------------------------------------------
@@ -320,10 +390,26 @@ def _save_categories(conn: sqlite3.Connection, changes: Changes) -> None:
 def _add_category_days(
     conn: sqlite3.Connection, nets: Mapping[tuple[str, str, str], int | None]
 ) -> None:
+    """Add each (account, category, day)'s net to the day totals and to their month's."""
+    months: dict[tuple[str, str, str], int | None] = {}
+    for (account, category, day), net in nets.items():
+        key = (account, category, day[:7])
+        before = months.get(key, 0)
+        months[key] = None if before is None or net is None else before + net
+    _add_nets(conn, "rm_category_days", "date", nets)
+    _add_nets(conn, "rm_category_months", "month", months)
+
+
+def _add_nets(
+    conn: sqlite3.Connection,
+    table: str,
+    column: str,
+    nets: Mapping[tuple[str, str, str], int | None],
+) -> None:
     rows = []
     for (account, category, day), net in sorted(nets.items()):
         found = conn.execute(
-            "SELECT net FROM rm_category_days WHERE account = ? AND category = ? AND date = ?",
+            f"SELECT net FROM {table} WHERE account = ? AND category = ? AND {column} = ?",
             (account, category, day),
         ).fetchone()
         if found is None:
@@ -334,11 +420,11 @@ def _add_category_days(
     # A day whose money cancels out (an entry and its void) holds no row: a report shows
     # only what moved, however the read models came to be (rebuilt, or step by step).
     conn.executemany(
-        "INSERT OR REPLACE INTO rm_category_days VALUES (?, ?, ?, ?)",
+        f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)",
         [row for row in rows if row[3] != 0],
     )
     conn.executemany(
-        "DELETE FROM rm_category_days WHERE account = ? AND category = ? AND date = ?",
+        f"DELETE FROM {table} WHERE account = ? AND category = ? AND {column} = ?",
         [row[:3] for row in rows if row[3] == 0],
     )
 

@@ -174,6 +174,14 @@ def _rebuild_categories(conn: sqlite3.Connection) -> None:
         "INSERT INTO rm_category_days VALUES (?, ?, ?, ?)",
         [(*key, fits(net)) for key, net in nets.items() if net],
     )
+    months: dict[tuple[str, str, str], int] = {}
+    for (account, category, day), net in nets.items():
+        key = (account, category, day[:7])
+        months[key] = months.get(key, 0) + net
+    conn.executemany(
+        "INSERT INTO rm_category_months VALUES (?, ?, ?, ?)",
+        [(*key, fits(net)) for key, net in months.items() if net],
+    )
     _rebuild_payees(conn)
     _rebuild_settings(conn)
 

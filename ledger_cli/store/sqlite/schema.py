@@ -77,6 +77,7 @@ READ_MODEL_TABLES = (
     "rm_statement_rows",
     "rm_recategorized",
     "rm_category_days",
+    "rm_category_months",
     "rm_payees",
     "rm_rules",
     "rm_budgets",
@@ -134,9 +135,10 @@ READ_MODELS = [
 ]
 
 # Where the money went (migration 3): the category a transaction has now when it was set again
-# after the entry (`categorize`), each account's net per category and effective day (what a
-# report sums; transfers are not in it), the category last used with each payee (case-folded),
-# the rules (removed ones kept, so that ids are never reused) and the budget steps.
+# after the entry (`categorize`); each account's net per category and effective day, and per
+# month (a report sums whole months from the months, and the days of a month cut by --since or
+# --as-of from the days; transfers are in neither); the category last used with each payee
+# (case-folded); the rules (removed ones kept, so that ids are never reused); the budget steps.
 CATEGORY_READ_MODELS = [
     """CREATE TABLE rm_recategorized (
         ref      TEXT PRIMARY KEY,
@@ -149,6 +151,13 @@ CATEGORY_READ_MODELS = [
         date     TEXT NOT NULL,
         net      INTEGER,
         PRIMARY KEY (account, category, date)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE rm_category_months (
+        account  TEXT NOT NULL,
+        category TEXT NOT NULL,
+        month    TEXT NOT NULL,
+        net      INTEGER,
+        PRIMARY KEY (account, category, month)
     ) STRICT, WITHOUT ROWID""",
     """CREATE TABLE rm_payees (
         payee    TEXT PRIMARY KEY,
