@@ -34,12 +34,8 @@ from ledger_cli.store.backends import open_store
 from ledger_cli.store.base import Order, Progress, Row, RowFilter, Store
 
 if TYPE_CHECKING:
-    from ledger_cli.app.categories import Budgets
     from ledger_cli.app.filters import Categories, LineFilter
-    from ledger_cli.app.report import Options as ReportOptions
-    from ledger_cli.app.report import Report
     from ledger_cli.app.verify import Reconciliation
-    from ledger_cli.domain.categories import Rule
 
 # The events that void an entry and that reverse a void (a tuple of a fixed order, as the
 # store writes it into SQL; see events.py).
@@ -127,34 +123,6 @@ class Queries:
         if self._fast:
             return RowFilter(seqs=(1, self._cut(known)), types=types)
         return RowFilter(known_at=known, types=types)
-
-    def rules(self, known_at: datetime | None = None) -> list[Rule]:
-        from ledger_cli.app.categories import rules
-
-        return rules(self, known_at)
-
-    def budgets(self, known_at: datetime | None = None) -> Budgets:
-        from ledger_cli.app.categories import budgets
-
-        return budgets(self, known_at)
-
-    def categories(self) -> list[str]:
-        """Every category the ledger has used, with its parents, in tree order."""
-        from ledger_cli.app.report import Options
-        from ledger_cli.domain.categories import levels
-
-        found: set[str] = set()
-        for part in self.report(Options(by="year")):
-            found.update(row.name for row in part.rows)
-        for name in list(found):
-            found.update(levels(name))
-        return sorted(found)
-
-    def report(self, options: ReportOptions) -> list[Report]:
-        """`ledger report` (report.py)."""
-        from ledger_cli.app.report import report
-
-        return report(self, options)
 
     @property
     def uses_read_models(self) -> bool:

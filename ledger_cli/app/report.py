@@ -105,6 +105,17 @@ def report(queries: Queries, options: Options) -> list[Report]:
     return found
 
 
+def in_use(queries: Queries) -> list[str]:
+    """Every category the ledger's entries have now, with its parents, in tree order (what
+    completion offers)."""
+    found: set[str] = set()
+    for part in report(queries, Options(by="year")):
+        found.update(row.name for row in part.rows)
+    for name in list(found):
+        found.update(levels(name))
+    return sorted(found)
+
+
 def sections(
     queries: Queries, as_of: date | None, known_at: datetime | None
 ) -> dict[tuple[str, str], str]:

@@ -104,12 +104,13 @@ def rule_list(
     Example:
       ledger rule list
     """
+    from ledger_cli.app.categories import rules as listed
     from ledger_cli.view.categories import rule_listing
     from ledger_cli.view.output import Output
 
     _, known = when(None, known_at)
     with read(ctx) as q:
-        found = q.rules(known)
+        found = listed(q, known)
     rule_listing(Output(), found, as_json=as_json)
 
 
@@ -171,9 +172,11 @@ def budget(
             raise InvalidValue(
                 "--from, --currency and --dry-run set a budget: give CATEGORY AMOUNT"
             )
+        from ledger_cli.app.categories import budgets as steps_of
+
         _, known = when(None, known_at)
         with read(ctx) as q:
-            steps = q.budgets(known)
+            steps = steps_of(q, known)
         budget_listing(Output(), steps, as_json=as_json)
         return
     if amount is None:

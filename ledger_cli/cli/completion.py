@@ -68,9 +68,10 @@ def complete_category(ctx: typer.Context, incomplete: str) -> list[tuple[str, st
     """The categories the ledger has used, that start with what was typed."""
     try:
         from ledger_cli.app.queries import read
+        from ledger_cli.app.report import in_use
 
         with read(_ledger_path(ctx)) as q:
-            return [(name, "category") for name in q.categories() if name.startswith(incomplete)]
+            return [(name, "category") for name in in_use(q) if name.startswith(incomplete)]
     except Exception:
         return []
 

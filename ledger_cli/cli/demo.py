@@ -138,6 +138,7 @@ def _run(path: Path, output: "Output | None") -> dict[str, Any]:
     are returned as the JSON each command gives."""
     from ledger_cli.app.queries import read
     from ledger_cli.app.report import Options as ReportOptions
+    from ledger_cli.app.report import report as build
     from ledger_cli.app.service import Ledger
     from ledger_cli.view.audit import audit
     from ledger_cli.view.categories import report
@@ -163,7 +164,7 @@ def _run(path: Path, output: "Output | None") -> dict[str, Any]:
                 out, q.history(account), q.account(account), fmt="json" if js else "text"
             ),
             "report": lambda out, js: report(
-                out, q.report(ReportOptions()), fmt="json" if js else "text"
+                out, build(q, ReportOptions()), fmt="json" if js else "text"
             ),
             "audit": lambda out, js: audit(
                 out, q.audit(), q.accounts, fmt="json" if js else "text"

@@ -76,6 +76,7 @@ def report(
       ledger report --json --known-at 2026-04-02
     """
     from ledger_cli.app.report import Options
+    from ledger_cli.app.report import report as build
     from ledger_cli.domain.categories import check_category
     from ledger_cli.domain.periods import REPORT_PERIODS, check_period
     from ledger_cli.view.categories import chart as draw
@@ -104,7 +105,7 @@ def report(
         budget=budget,
     )
     with read(ctx) as q:
-        found = q.report(options)
+        found = build(q, options)
     if chart:
         draw(Output(), found)
     else:
