@@ -12,6 +12,7 @@ from ledger_cli.app.results import RegisterLine
 from ledger_cli.domain.categories import UNCATEGORIZED, decode_split, within
 from ledger_cli.domain.events import TRANSFER_TYPES, EventType
 from ledger_cli.domain.money import Currency, parse_amount
+from ledger_cli.errors import InvalidValue
 from ledger_cli.store.base import Row
 
 _VOIDS = (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
@@ -30,6 +31,10 @@ class LineFilter(NamedTuple):
         """The test of a line of an account in `cur`."""
         low = None if self.minimum is None else _amount(self.minimum, cur, "--min")
         high = None if self.maximum is None else _amount(self.maximum, cur, "--max")
+        if low is not None and high is not None and low > high:
+            raise InvalidValue(
+                f"--min {self.minimum} is more than --max {self.maximum}: nothing could match"
+            )
         payee = None if self.payee is None else self.payee.casefold()
         search = None if self.search is None else self.search.casefold()
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ledger_cli.app.categories import budgets as budget_steps
 from ledger_cli.domain.categories import allocation, levels, within
 from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES, TRANSFER_TYPES, EventType
-from ledger_cli.domain.money import Currency
+from ledger_cli.domain.money import DEFAULT_CURRENCY, Currency, stored_currency
 from ledger_cli.domain.periods import label_of, periods
 from ledger_cli.errors import InvalidValue
 
@@ -38,8 +38,8 @@ class ReportRow(NamedTuple):
     section: str  # income | spending
     amounts: dict[str, int]
     total: int
-    budget: dict[str, int] | None = None
-    left: dict[str, int] | None = None
+    budget: dict[str, int | None] | None = None  # by label; None where no budget is in force
+    left: dict[str, int | None] | None = None
     over: list[str] = []
 
 
@@ -97,6 +97,10 @@ def report(queries: Queries, options: Options) -> list[Report]:
         by_currency[currencies[net[0]].code].append(net)
     for code in {currencies[name].code for name in names}:
         by_currency.setdefault(code, [])
+    if not by_currency:
+        # No account yet (or none known at --known-at): an empty report, not no answer.
+        empty = stored_currency(DEFAULT_CURRENCY)
+        return [_build(queries, options, empty, [], {})]
     found = []
     for code in sorted(by_currency):
         cur = next(c for c in currencies.values() if c.code == code)
@@ -231,8 +235,10 @@ def _build(
     first = options.since or (date.fromisoformat(min(net[4] for net in nets)) if nets else None)
     last = options.as_of or (date.fromisoformat(max(net[5] for net in nets)) if nets else None)
     labels: list[str] = []
+    window: tuple[date, date] | None = None
     if first is not None and last is not None and first <= last:
         labels = [label_of(start, options.by) for start, _ in periods(first, last, options.by)]
+        window = (first, last)
     subtree: dict[str, dict[str, int]] = {}
     for _, name, label, net, _, _ in nets:
         names = [name] if options.by_payee else levels(name)
@@ -266,8 +272,8 @@ def _build(
             if options.depth is not None and depth > options.depth:
                 continue
             row = ReportRow(name, depth, kind, values, sum(values.values()))
-            if options.budget and kind == "spending" and name in budgets:
-                row = _with_budget(row, budgets[name], labels, options.by)
+            if options.budget and kind == "spending" and name in budgets and window:
+                row = _with_budget(row, budgets[name], labels, options.by, window)
             elif not any(values.values()):
                 continue  # nothing moved here in the report's periods
             rows.append(row)
@@ -291,17 +297,32 @@ def _depth(name: str, options: Options) -> int:
 
 
 def _with_budget(
-    row: ReportRow, steps: list[tuple[str, int]], labels: list[str], by: str
+    row: ReportRow,
+    steps: list[tuple[str, int]],
+    labels: list[str],
+    by: str,
+    window: tuple[date, date],
 ) -> ReportRow:
-    """A spending row with the budget of each period (the monthly budgets of its months in
-    force then), what is left, and the periods over budget."""
+    """A spending row with the budget of each period, what is left, and the periods over
+    budget. A period's budget is the sum of the monthly budgets in force in its months that
+    the report covers (a year cut at --since and --as-of has the budget of those months);
+    a period in which no budget is in force has none (null), and is never over."""
     from ledger_cli.domain.categorizing import budget_in
 
-    budget = {
-        label: sum(budget_in(steps, month) for month in _months(label, by)) for label in labels
+    first, last = (day.isoformat()[:7] for day in window)
+    budget: dict[str, int | None] = {}
+    for label in labels:
+        months = [month for month in _months(label, by) if first <= month <= last]
+        amounts = [budget_in(steps, month) for month in months]
+        budget[label] = sum(amounts) if any(amounts) else None
+    left = {
+        label: None if amount is None else amount - row.amounts[label]
+        for label, amount in budget.items()
     }
-    left = {label: budget[label] - row.amounts[label] for label in labels}
-    over = [label for label in labels if row.amounts[label] > budget[label]]
+    over = [
+        label for label, amount in budget.items()
+        if amount is not None and row.amounts[label] > amount
+    ]
     return row._replace(budget=budget, left=left, over=over)
 
 

@@ -440,7 +440,8 @@ def import_(
     dry_run: DryRun = False,
 ) -> None:
     """Import many commands at once: CSV with a header (date,type,amount and optionally
-    account,payee,memo,number,to,id) or NDJSON with the same keys. All or nothing: a denied
+    account,payee,memo,number,to,category,split,id; a split is food=30;home=12.50) or NDJSON
+    with the same keys. All or nothing: a denied
     row stops the import, naming its line, and nothing is appended.
 
     \b

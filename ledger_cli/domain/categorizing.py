@@ -25,6 +25,9 @@ from ledger_cli.domain.plan import Decision, Plan, text
 from ledger_cli.domain.state import AccountState, Transaction
 from ledger_cli.errors import Denied, InvalidValue
 
+# What a transaction that moves no money is.
+NO_MONEY = "it opens, closes, clears, reconciles, categorizes, or sets a rule or budget"
+
 # The kinds of entry that carry a category: every money entry but a transfer.
 CATEGORIZED_KINDS = (
     EventType.CASH_WITHDRAWN,
@@ -101,7 +104,7 @@ def _categorize(plan: Plan, cmd: Categorize) -> Decision:
             f"{cmd.ref} is a transfer between your own accounts; it has no category"
         )
     if tx.kind not in CATEGORIZED_KINDS:
-        raise Denied(f"{cmd.ref} moves no money (it opens, closes or clears); it has no category")
+        raise Denied(f"{cmd.ref} moves no money ({NO_MONEY}); it has no category")
     if tx.voided_by is not None:
         raise Denied(f"{cmd.ref} is voided (by {tx.voided_by}); it counts in no report")
     name, signed = tx.entries[0]
@@ -132,6 +135,8 @@ def _add_rule(plan: Plan, cmd: AddRule) -> Decision:
     pattern = check_pattern(cmd.pattern)
     category = check_category(cmd.category)
     payee = text(cmd.payee, "payee")
+    if payee is not None and not payee.strip():
+        raise InvalidValue("--payee is empty; leave it out for a rule that sets no payee")
     for rule in plan.state.rules.values():
         if rule.pattern.casefold() == pattern.casefold():
             raise Denied(
@@ -160,8 +165,10 @@ _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 def check_month(value: str, what: str = "--from") -> str:
     """A month as YYYY-MM."""
     found = _MONTH.fullmatch(value.strip())
-    if not found or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1970:
+    if not found or not 1 <= int(found[2]) <= 12:
         raise InvalidValue(f"{what} {value!r} is not a month; use YYYY-MM (2026-03)")
+    if int(found[1]) < 1970:
+        raise InvalidValue(f"{what} {value} is before 1970, a likely typo")
     return value.strip()
 
 
@@ -200,8 +207,15 @@ def _budget(plan: Plan, cmd: SetBudget) -> Decision:
 def _budget_currency(plan: Plan, given: str | None) -> str:
     """The currency a budget is in: the one given, else that of the ledger's accounts (the
     default currency when there are none yet); with several, it must be given."""
+    codes = sorted({account.currency.code for account in plan.state.accounts.values()})
     if given is not None:
-        return currency(given).code
+        code = currency(given).code
+        if codes and code not in codes:
+            raise Denied(
+                f"no account holds {code} (the accounts hold {', '.join(codes)}); a budget in "
+                f"{code} would compare with nothing"
+            )
+        return code
     codes = sorted({account.currency.code for account in plan.state.accounts.values()})
     if len(codes) > 1:
         raise InvalidValue(

@@ -222,7 +222,11 @@ def fingerprint(command: Command) -> str:
     import json
 
     fields = {
-        name: _normal_amount(value) if name in _AMOUNT_FIELDS else value
+        name: _normal_amount(value)
+        if name in _AMOUNT_FIELDS
+        else _normal_split(value)
+        if name == "split"
+        else value
         for name, value in command._asdict().items()
         # Fields added later, at their default, leave the fingerprint of older keys as it was.
         if not (_added_later(command, name) and value in (None, ()))
@@ -257,6 +261,15 @@ def _normal_amount(text: str) -> str:
 
 
 _PLAIN_AMOUNT = r"[0-9]*\.?[0-9]*"
+
+
+def _normal_split(parts: tuple[str, ...]) -> list[str]:
+    """A split's parts by value and in any order: `a=5` is `a=5.00`, `b=1 a=2` is `a=2 b=1`."""
+    normal = []
+    for part in parts:
+        name, sep, amount = part.partition("=")
+        normal.append(f"{name.strip()}={_normal_amount(amount.strip())}" if sep else part)
+    return sorted(normal)
 
 
 MAX_KEY_LENGTH = 200

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 
 from ledger_cli.domain.categories import UNCATEGORIZED, decode_split
-from ledger_cli.domain.categorizing import current_category
+from ledger_cli.domain.categorizing import NO_MONEY, current_category
 from ledger_cli.domain.commands import (
     Amend,
     ChargeFee,
@@ -231,7 +231,7 @@ def amend(plan: Plan, cmd: Amend, decide_in: Decide) -> Decision:
     if tx.kind == EventType.VOID_REVERSED:
         raise Denied(f"{cmd.ref} reverses a void; amend {tx.details.get('restores')} instead")
     if tx.kind not in _AMENDABLE:
-        raise Denied(f"{cmd.ref} moves no money (it opens, closes or clears); it cannot be amended")
+        raise Denied(f"{cmd.ref} moves no money ({NO_MONEY}); it cannot be amended")
     if tx.voided_by is not None:
         raise Denied(
             f"{cmd.ref} is voided (by {tx.voided_by}); unvoid it first, or record a new entry"
@@ -247,7 +247,7 @@ def amend(plan: Plan, cmd: Amend, decide_in: Decide) -> Decision:
     decide_in(plan, replacement)
     for name in dict.fromkeys(name for name, _ in tx.entries):
         plan.warn_below_limit(plan.state.accounts[name], "the amend")
-    kept = replacement_kept_category(replacement)
+    kept = cmd.category is None and not cmd.split and replacement_kept_category(replacement)
     plan.events[start:] = [
         event._replace(
             details={

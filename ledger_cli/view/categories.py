@@ -4,10 +4,10 @@ terminal, JSON, CSV, or a bar chart of spending), the rules and the budgets."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ledger_cli.domain.money import format_amount, stored_currency
+from ledger_cli.domain.money import Currency, format_amount, stored_currency
 from ledger_cli.errors import Denied
 from ledger_cli.view.output import Output, cell_width
 
@@ -25,8 +25,11 @@ def report_json(report: Report) -> dict[str, Any]:
     "totals"}."""
     cur = report.currency
 
-    def money(values: dict[str, int]) -> dict[str, str]:
-        return {label: format_amount(values[label], cur) for label in report.periods}
+    def money(values: Mapping[str, int | None]) -> dict[str, str | None]:
+        return {
+            label: None if values[label] is None else format_amount(int(values[label] or 0), cur)
+            for label in report.periods
+        }
 
     rows = []
     for row in report.rows:
@@ -76,7 +79,8 @@ def report(output: Output, reports: Sequence[Report], *, fmt: str) -> None:
 def _csv(output: Output, reports: Sequence[Report]) -> None:
     labels = list(dict.fromkeys(label for item in reports for label in item.periods))
     budget = any(item.with_budget for item in reports)
-    columns = ["currency", "section", "category", "depth", *labels, "total"]
+    grouped = reports[0].grouped_by if reports else "category"
+    columns = ["currency", "section", grouped, "depth", *labels, "total"]
     if budget:
         columns += ["budget_total", "left_total", "over"]
     lines = []
@@ -86,18 +90,14 @@ def _csv(output: Output, reports: Sequence[Report]) -> None:
             line: dict[str, Any] = {
                 "currency": cur.code,
                 "section": row.section,
-                "category": row.name,
+                grouped: row.name,
                 "depth": row.depth,
                 **{label: format_amount(row.amounts[label], cur) for label in item.periods},
                 "total": format_amount(row.total, cur),
             }
             if budget:
-                line["budget_total"] = (
-                    None if row.budget is None else format_amount(sum(row.budget.values()), cur)
-                )
-                line["left_total"] = (
-                    None if row.left is None else format_amount(sum(row.left.values()), cur)
-                )
+                line["budget_total"] = _total(row.budget, cur)
+                line["left_total"] = _total(row.left, cur)
                 line["over"] = " ".join(row.over)
             lines.append(line)
         for name, values in (
@@ -106,13 +106,20 @@ def _csv(output: Output, reports: Sequence[Report]) -> None:
             line = {
                 "currency": cur.code,
                 "section": "total",
-                "category": name,
+                grouped: name,
                 "depth": 0,
                 **{label: format_amount(values[label], cur) for label in item.periods},
                 "total": format_amount(sum(values.values()), cur),
             }
             lines.append(line)
     output.csv(columns, ({key: line.get(key) for key in columns} for line in lines))
+
+
+def _total(values: Mapping[str, int | None] | None, cur: Currency) -> str | None:
+    """The sum of the periods that have a value (a budget, what is left); None if none has."""
+    if values is None or all(value is None for value in values.values()):
+        return None
+    return format_amount(sum(value for value in values.values() if value is not None), cur)
 
 
 def _text(output: Output, item: Report, width: int) -> None:
@@ -128,7 +135,7 @@ def _text(output: Output, item: Report, width: int) -> None:
     if not item.periods:
         output.line(f"{title}: nothing was spent or received in these periods.")
         return
-    names = [("  " * row.depth) + row.name for row in item.rows]
+    names = _tree_names(item, limit=max(16, width // 3))
     lines: list[tuple[str, dict[str, int], int]] = []
     for section in ("income", "spending"):
         lines.append((section, {}, 0))
@@ -177,6 +184,21 @@ def _text(output: Output, item: Report, width: int) -> None:
         _budget_text(output, item)
 
 
+def _tree_names(item: Report, *, limit: int) -> list[str]:
+    """The first column: each row indented by its level, a child by its last level under its
+    parent (its full name when its parent is not the row above it in its section), and cut
+    at `limit` characters so that the periods keep their room."""
+    names = []
+    shown: set[tuple[str, str]] = set()
+    for row in item.rows:
+        parent, _, leaf = row.name.rpartition(":")
+        under = item.grouped_by == "category" and parent and (row.section, parent) in shown
+        name = ("  " * row.depth) + (leaf if under else row.name)
+        shown.add((row.section, row.name))
+        names.append(name if len(name) <= limit else name[: limit - 1] + "…")
+    return names
+
+
 def _budget_text(output: Output, item: Report) -> None:
     cur = item.currency
     rows = []
@@ -184,13 +206,16 @@ def _budget_text(output: Output, item: Report) -> None:
         if row.budget is None or row.left is None:
             continue
         for label in item.periods:
+            budget, left = row.budget[label], row.left[label]
+            if budget is None or left is None:
+                continue  # no budget in force in that period
             rows.append(
                 [
                     row.name,
                     label,
-                    format_amount(row.budget[label], cur, grouping=True),
+                    format_amount(budget, cur, grouping=True),
                     format_amount(row.amounts[label], cur, grouping=True),
-                    format_amount(row.left[label], cur, grouping=True),
+                    format_amount(left, cur, grouping=True),
                     "OVER" if label in row.over else "",
                 ]
             )

@@ -176,7 +176,9 @@ def test_categorize_denials_leave_the_log_as_it_was(ledger_db: Path) -> None:
         moved: f"ledger: {moved} is a transfer between your own accounts; it has no category",
         voided: f"ledger: {voided} is voided (by {void}); it counts in no report",
         void: f"ledger: {void} is a void (of {voided}); it takes the category of what it voids",
-        opened: f"ledger: {opened} moves no money (it opens, closes or clears); it has no category",
+        opened: f"ledger: {opened} moves no money "
+        "(it opens, closes, clears, reconciles, categorizes, or sets a rule or budget); "
+        "it has no category",
         "T99": "ledger: no transaction 'T99'",
         live: f"ledger: {live} is already food; there is nothing to change",
     }
@@ -506,3 +508,54 @@ def test_the_fingerprint_of_a_command_without_a_category_is_what_it_was_before()
         },
     )
     assert fingerprint(Deposit("100", day, category="food")) != fingerprint(Deposit("100", day))
+
+
+# -- found by review ---------------------------------------------------------------------------
+
+
+def test_amend_with_a_category_records_it_as_given_not_kept() -> None:
+    ok("deposit", "100", "-c", "income", "--date", "2026-03-01")
+    check = ref("check", "40", "-c", "food:dining", "--date", "2026-03-02")
+    given = ok_json("amend", check, "-c", "food:coffee")
+    assert (given["category"], given["category_source"]) == ("food:coffee", "given")
+    audit = ok_json("audit")
+    assert "category_source" not in {key for key, value in audit[-1].items() if value is not None}
+    kept = ok_json("amend", given["ref"], "--amount", "41")
+    assert kept["category_source"] == f"kept from {given['ref']}"
+
+
+def test_the_same_split_typed_another_way_is_the_same_command_under_an_id() -> None:
+    first = ok_json("deposit", "10", "--split", "a=5", "--split", "b=5", "--id", "k")
+    again = cli("deposit", "10.00", "--split", "b=5.00", "--split", "a=5", "--id", "k")
+    assert again[0] == 0 and "already recorded as T1 under this --id" in again[2]
+    assert first["ref"] == "T1"
+    assert denied("deposit", "10", "--split", "a=4", "--split", "b=6", "--id", "k") == (
+        "ledger: --id 'k' was already used for a different command (recorded as T1); use a "
+        "new key for a new command"
+    )
+
+
+def test_budget_and_rule_inputs_that_would_do_nothing_are_refused() -> None:
+    ok("deposit", "1", "--date", "2026-03-01")
+    assert denied("budget", "food", "10", "--currency", "GBP") == (
+        "ledger: no account holds GBP (the accounts hold USD); a budget in GBP would compare "
+        "with nothing"
+    )
+    assert denied("rule", "add", "x", "-c", "food", "--payee", "") == (
+        "ledger: --payee is empty; leave it out for a rule that sets no payee"
+    )
+    assert denied("budget", "food", "10", "--from", "1960-01") == (
+        "ledger: --from 1960-01 is before 1970, a likely typo"
+    )
+    assert denied("history", "--min", "200", "--max", "100") == (
+        "ledger: --min 200 is more than --max 100: nothing could match"
+    )
+
+
+def test_refs_that_move_no_money_are_named_so() -> None:
+    ok("deposit", "100", "-c", "income", "--date", "2026-03-01")
+    budget = ref("budget", "food", "10", "--from", "2026-03")
+    assert denied("categorize", budget, "-c", "x") == (
+        f"ledger: {budget} moves no money (it opens, closes, clears, reconciles, categorizes, "
+        "or sets a rule or budget); it has no category"
+    )

@@ -515,15 +515,21 @@ AMEND_DENIALS = {
     "an unvoid": (["T5", "--amount", "1"], "T5 reverses a void; amend T2 instead"),
     "an open": (
         ["T12", "--amount", "1"],
-        "T12 moves no money (it opens, closes or clears); it cannot be amended",
+        "T12 moves no money "
+        "(it opens, closes, clears, reconciles, categorizes, or sets a rule or budget); "
+        "it cannot be amended",
     ),
     "a close": (
         ["T18", "--amount", "1"],
-        "T18 moves no money (it opens, closes or clears); it cannot be amended",
+        "T18 moves no money "
+        "(it opens, closes, clears, reconciles, categorizes, or sets a rule or budget); "
+        "it cannot be amended",
     ),
     "a clearing": (
         ["T16", "--amount", "1"],
-        "T16 moves no money (it opens, closes or clears); it cannot be amended",
+        "T16 moves no money "
+        "(it opens, closes, clears, reconciles, categorizes, or sets a rule or budget); "
+        "it cannot be amended",
     ),
     "a voided entry": (
         ["T2", "--amount", "1"], "T2 is voided (by T6); unvoid it first, or record a new entry"

@@ -67,8 +67,15 @@ def apply(state: State, decision: Decision) -> State:
         evolve(
             state,
             Event(
-                state.seq + offset, new.ref, str(new.type), new.account, new.amount,
-                new.balance, new.date, RECORDED, dict(new.details),
+                state.seq + offset,
+                new.ref,
+                str(new.type),
+                new.account,
+                new.amount,
+                new.balance,
+                new.date,
+                RECORDED,
+                dict(new.details),
             ),
         )
     return state
@@ -167,7 +174,8 @@ def test_a_transfer_has_no_category() -> None:
     state = funded(OpenAccount("savings", D), AddRule("savings", "saving", D))
     decision = decide(state, Transfer("100", D, source="checking", target="savings"))
     assert [e.type for e in decision.events] == [
-        EventType.TRANSFER_SENT, EventType.TRANSFER_RECEIVED
+        EventType.TRANSFER_SENT,
+        EventType.TRANSFER_RECEIVED,
     ]
     for event in decision.events:
         assert "category" not in event.details and "split" not in event.details
@@ -347,7 +355,8 @@ def test_a_split_records_its_parts_in_minor_units_and_no_category() -> None:
     assert "category_source" not in check.details
     apply(state, decision)
     assert (state.transactions["T2"].category, state.transactions["T2"].split) == (
-        None, "food:groceries=5000;home=1250"
+        None,
+        "food:groceries=5000;home=1250",
     )
 
 
@@ -410,8 +419,16 @@ def test_a_split_that_does_not_add_up_opens_nothing() -> None:
         (("food=thirty", "home=20"), "thirty"),
     ],
     ids=[
-        "one part", "repeated", "uppercase", "empty level", "no name", "no =", "zero part",
-        "negative part", "too many decimals", "not a number",
+        "one part",
+        "repeated",
+        "uppercase",
+        "empty level",
+        "no name",
+        "no =",
+        "zero part",
+        "negative part",
+        "too many decimals",
+        "not a number",
     ],
 )
 def test_bad_splits_are_invalid(split: tuple[str, ...], named: str) -> None:
@@ -446,8 +463,15 @@ def test_a_rule_is_a_ledger_wide_event() -> None:
         (e.ref, e.type, e.account, e.amount, e.balance, e.date, dict(e.details))
         for e in decision.events
     ] == [
-        ("T2", RULE_ADDED, LEDGER_WIDE, 0, 0, day(2),
-         {"rule": 1, "pattern": "Shell", "category": "car:fuel", "payee": "Shell"}),
+        (
+            "T2",
+            RULE_ADDED,
+            LEDGER_WIDE,
+            0,
+            0,
+            day(2),
+            {"rule": 1, "pattern": "Shell", "category": "car:fuel", "payee": "Shell"},
+        ),
     ]
 
 
@@ -519,8 +543,15 @@ def test_categorize_records_the_new_category_and_moves_no_money() -> None:
         (e.ref, e.type, e.account, e.amount, e.balance, e.date, dict(e.details))
         for e in decision.events
     ] == [
-        ("T3", CATEGORIZED, "checking", 0, 97_500, day(3),
-         {"categorizes": "T2", "category": "food"}),
+        (
+            "T3",
+            CATEGORIZED,
+            "checking",
+            0,
+            97_500,
+            day(3),
+            {"categorizes": "T2", "category": "food"},
+        ),
     ]
     apply(state, decision)
     assert state.accounts["checking"].balance == 97_500
@@ -531,7 +562,8 @@ def test_categorize_into_a_split_and_back() -> None:
     state = funded(WriteCheck("25", D, payee="Grocer", category="food"))  # T2
     then(state, Categorize("T2", D, split=("food=20", "home=5")))
     assert (state.transactions["T2"].category, state.transactions["T2"].split) == (
-        None, "food=2000;home=500"
+        None,
+        "food=2000;home=500",
     )
     assert denial(state, Categorize("T2", D, split=("food=20", "home=4"))) == (
         "the split adds up to 24.00, 1.00 short of the entry's 25.00"
@@ -554,8 +586,15 @@ def test_categorize_is_not_bounded_by_a_sealed_period() -> None:
     evolve(
         state,
         Event(
-            state.seq + 1, "T3", str(EventType.STATEMENT_RECONCILED), "checking", 0, 97_500,
-            day(5), RECORDED, {"statement_balance": 97_500, "refs": "T1,T2"},
+            state.seq + 1,
+            "T3",
+            str(EventType.STATEMENT_RECONCILED),
+            "checking",
+            0,
+            97_500,
+            day(5),
+            RECORDED,
+            {"statement_balance": 97_500, "refs": "T1,T2"},
         ),
     )
     assert state.accounts["checking"].sealed_through == day(5)
@@ -589,8 +628,18 @@ def categorize_book() -> State:
         ("T3", "T3 is a transfer between your own accounts; it has no category"),
         ("T5", "T5 is a void (of T4); it takes the category of what it voids"),
         ("T4", "T4 is voided (by T5); it counts in no report"),
-        ("T2", "T2 moves no money (it opens, closes or clears); it has no category"),
-        ("T8", "T8 moves no money (it opens, closes or clears); it has no category"),
+        (
+            "T2",
+            "T2 moves no money "
+            "(it opens, closes, clears, reconciles, categorizes, or sets a rule or budget); "
+            "it has no category",
+        ),
+        (
+            "T8",
+            "T8 moves no money "
+            "(it opens, closes, clears, reconciles, categorizes, or sets a rule or budget); "
+            "it has no category",
+        ),
         ("T12", "T12 reverses a void; categorize T10 instead"),
         ("T99", "no transaction 'T99'"),
     ],
@@ -643,11 +692,16 @@ def test_a_budget_is_a_ledger_wide_event_in_minor_units() -> None:
     state = funded()
     decision = decide(state, SetBudget("food", "400", "2026-03", day(1)))
     assert [
-        (e.type, e.account, e.amount, e.balance, e.date, dict(e.details))
-        for e in decision.events
+        (e.type, e.account, e.amount, e.balance, e.date, dict(e.details)) for e in decision.events
     ] == [
-        (BUDGET_SET, LEDGER_WIDE, 0, 0, day(1),
-         {"category": "food", "budget": 40_000, "month": "2026-03", "currency": "USD"}),
+        (
+            BUDGET_SET,
+            LEDGER_WIDE,
+            0,
+            0,
+            day(1),
+            {"category": "food", "budget": 40_000, "month": "2026-03", "currency": "USD"},
+        ),
     ]
     apply(state, decision)
     assert state.budgets == {("food", "USD"): [("2026-03", 40_000)]}
@@ -662,10 +716,15 @@ def test_a_budget_holds_from_its_month_on_and_zero_removes_it() -> None:
     then(state, SetBudget("food", "0", "2026-09", D))
     steps = state.budgets[("food", "USD")]
     assert [budget_in(steps, month) for month in ("2026-02", "2026-03", "2026-05")] == [
-        0, 40_000, 40_000
+        0,
+        40_000,
+        40_000,
     ]
     assert [budget_in(steps, month) for month in ("2026-06", "2026-08", "2026-09", "2027-01")] == [
-        45_050, 45_050, 0, 0
+        45_050,
+        45_050,
+        0,
+        0,
     ]
     # removed from September: nothing more to remove then, or later
     assert denial(state, SetBudget("food", "0", "2026-10", D)) == (
@@ -724,14 +783,21 @@ def test_a_budget_on_an_empty_ledger_is_in_the_default_currency() -> None:
     [
         (SetBudget("food", "10", "2026-13", D), "'2026-13'"),
         (SetBudget("food", "10", "March", D), "'March'"),
-        (SetBudget("food", "10", "1969-12", D), "'1969-12'"),
+        (SetBudget("food", "10", "1969-12", D), "1969-12 is before 1970"),
         (SetBudget("Food", "10", "2026-03", D), "'Food'"),
         (SetBudget("food", "-10", "2026-03", D), "negative"),
         (SetBudget("food", "ten", "2026-03", D), "'ten'"),
         (SetBudget("food", "10", "2026-03", D, currency="XYZ"), "'XYZ'"),
     ],
-    ids=["month 13", "not a month", "before 1970", "bad category", "negative", "not a number",
-         "unknown currency"],
+    ids=[
+        "month 13",
+        "not a month",
+        "before 1970",
+        "bad category",
+        "negative",
+        "not a number",
+        "unknown currency",
+    ],
 )
 def test_bad_budgets_are_invalid(command: Command, named: str) -> None:
     assert named in invalid(funded(), command)

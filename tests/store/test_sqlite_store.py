@@ -35,7 +35,10 @@ def test_schema_is_strict_versioned_and_migrated_by_sqlite_utils(ledger_db: Path
         assert ddl.rstrip().endswith("STRICT")
         applied = conn.execute("SELECT migration_set, name FROM _sqlite_migrations").fetchall()
         assert applied == [
-            ("ledger", "0001_events"), ("ledger", "0002_read_models"), ("ledger", "0003_categories")
+            ("ledger", "0001_events"),
+            ("ledger", "0002_read_models"),
+            ("ledger", "0003_categories"),
+            ("ledger", "0004_category_months"),
         ]
         with pytest.raises(sqlite3.IntegrityError, match="cannot store TEXT value in INTEGER"):
             conn.execute("INSERT INTO events VALUES (5,'T9','x','a','ten',0,'d','r','{}','p','h')")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 APPLICATION_ID = 0x4C454447  # "LEDG"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 EVENTS_TABLE = """
 CREATE TABLE events (
@@ -152,13 +152,6 @@ CATEGORY_READ_MODELS = [
         net      INTEGER,
         PRIMARY KEY (account, category, date)
     ) STRICT, WITHOUT ROWID""",
-    """CREATE TABLE rm_category_months (
-        account  TEXT NOT NULL,
-        category TEXT NOT NULL,
-        month    TEXT NOT NULL,
-        net      INTEGER,
-        PRIMARY KEY (account, category, month)
-    ) STRICT, WITHOUT ROWID""",
     """CREATE TABLE rm_payees (
         payee    TEXT PRIMARY KEY,
         category TEXT NOT NULL
@@ -178,6 +171,16 @@ CATEGORY_READ_MODELS = [
         PRIMARY KEY (category, currency, month)
     ) STRICT, WITHOUT ROWID""",
 ]
+
+
+# Migration 4: each account's net per category and month, beside the days.
+CATEGORY_MONTHS = """CREATE TABLE IF NOT EXISTS rm_category_months (
+        account  TEXT NOT NULL,
+        category TEXT NOT NULL,
+        month    TEXT NOT NULL,
+        net      INTEGER,
+        PRIMARY KEY (account, category, month)
+    ) STRICT, WITHOUT ROWID"""
 
 
 def partial_indexes() -> list[str]:
@@ -232,6 +235,11 @@ def migrate(conn: sqlite3.Connection) -> None:
             db.execute(statement)
         db.execute(category_index())
         db.execute("DELETE FROM rm_position")
+
+    @migrations(name="0004_category_months")
+    def create_category_months(db: Database) -> None:
+        db.execute(CATEGORY_MONTHS)
+        db.execute("DELETE FROM rm_position")  # derived by the next write
 
     migrations.apply(Database(conn, execute_plugins=False))
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
