@@ -167,10 +167,10 @@ def _merge(nets: Iterable[Net]) -> list[Net]:
             step = merged[key]
             step[0] = int(str(step[0])) + net
             step[1], step[2] = min(str(step[1]), first), max(str(step[2]), last)
+    # A net of zero stays: its entries (an entry and its void) still start or end the periods.
     return [
         (account, name, label, int(str(net)), str(first), str(last))
         for (account, name, label), (net, first, last) in merged.items()
-        if net
     ]
 
 
@@ -215,7 +215,6 @@ def _fold(queries: Queries, names: set[str], options: Options, known: str | None
     return _merge(
         (account, name, label_of(date.fromisoformat(day), options.by), net, day, day)
         for (account, name, day), net in days.items()
-        if net
     )
 
 

@@ -69,7 +69,8 @@ class Changes:
         self.statuses: dict[tuple[str, str], str] = {}  # (ref, account) -> status
         self.statement_rows: list[tuple[str, str, str]] = []
         # (account, category, day) -> net; None past 64 bits
-        self.category_days: dict[tuple[str, str, str], int | None] = {}
+        # (account, category, day) -> [net (None past 64 bits), number of entries]
+        self.category_days: dict[tuple[str, str, str], list[int | None]] = {}
         self.recategorized: list[tuple[str, str | None, str | None]] = []  # in order
         self.payees: dict[str, str] = {}
         self.rules: list[tuple[int, str, str, str | None, int]] = []
@@ -114,8 +115,9 @@ class Changes:
         day = event.date.isoformat()
         for category, amount in allocation(details, event.amount):
             key = (event.account, category, day)
-            before = self.category_days.get(key, 0)
-            self.category_days[key] = None if before is None else before + amount
+            step = self.category_days.setdefault(key, [0, 0])
+            step[0] = None if step[0] is None else step[0] + amount
+            step[1] = int(step[1] or 0) + 1
         if target is None and "payee" in details:
             self._payee(str(details["payee"]), state)
 

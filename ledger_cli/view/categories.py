@@ -138,12 +138,13 @@ def _text(output: Output, item: Report, width: int) -> None:
     names = _tree_names(item, limit=max(16, width // 3))
     lines: list[tuple[str, dict[str, int], int]] = []
     for section in ("income", "spending"):
-        lines.append((section, {}, 0))
-        lines += [
+        rows_of = [
             (name, row.amounts, row.total)
             for name, row in zip(names, item.rows, strict=True)
             if row.section == section
         ]
+        if rows_of:
+            lines += [(section, {}, 0), *rows_of]
     totals = [
         ("income total", item.income, sum(item.income.values())),
         ("spending total", item.spending, sum(item.spending.values())),

@@ -387,45 +387,44 @@ def _save_categories(conn: sqlite3.Connection, changes: Changes) -> None:
     conn.executemany("INSERT OR REPLACE INTO rm_budgets VALUES (?, ?, ?, ?)", changes.budgets)
 
 
-def _add_category_days(
-    conn: sqlite3.Connection, nets: Mapping[tuple[str, str, str], int | None]
-) -> None:
-    """Add each (account, category, day)'s net to the day totals and to their month's."""
-    months: dict[tuple[str, str, str], int | None] = {}
-    for (account, category, day), net in nets.items():
-        key = (account, category, day[:7])
-        before = months.get(key, 0)
-        months[key] = None if before is None or net is None else before + net
-    _add_nets(conn, "rm_category_days", "date", nets)
+Steps = Mapping[tuple[str, str, str], Sequence[int | None]]  # key -> (net, entries)
+
+
+def _add_category_days(conn: sqlite3.Connection, steps: Steps) -> None:
+    """Add each (account, category, day)'s net and number of entries to the day totals and
+    to their month's."""
+    months: dict[tuple[str, str, str], list[int | None]] = {}
+    for (account, category, day), (net, entries) in steps.items():
+        month = months.setdefault((account, category, day[:7]), [0, 0])
+        month[0] = None if month[0] is None or net is None else month[0] + net
+        month[1] = int(month[1] or 0) + int(entries or 0)
+    _add_nets(conn, "rm_category_days", "date", steps)
     _add_nets(conn, "rm_category_months", "month", months)
 
 
-def _add_nets(
-    conn: sqlite3.Connection,
-    table: str,
-    column: str,
-    nets: Mapping[tuple[str, str, str], int | None],
-) -> None:
+def _add_nets(conn: sqlite3.Connection, table: str, column: str, steps: Steps) -> None:
     rows = []
-    for (account, category, day), net in sorted(nets.items()):
+    for (account, category, day), (net, entries) in sorted(steps.items()):
         found = conn.execute(
-            f"SELECT net FROM {table} WHERE account = ? AND category = ? AND {column} = ?",
+            f"SELECT net, entries FROM {table} "
+            f"WHERE account = ? AND category = ? AND {column} = ?",
             (account, category, day),
         ).fetchone()
         if found is None:
-            total = net
+            total, count = net, int(entries or 0)
         else:
             total = None if found[0] is None or net is None else found[0] + net
-        rows.append((account, category, day, fits(total)))
-    # A day whose money cancels out (an entry and its void) holds no row: a report shows
-    # only what moved, however the read models came to be (rebuilt, or step by step).
+            count = found[1] + int(entries or 0)
+        rows.append((account, category, day, fits(total), count))
+    # A row stays while it counts an entry, even one that its void cancels (a report's
+    # periods run from the first entry's): the same however the read models came to be.
     conn.executemany(
-        f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)",
-        [row for row in rows if row[3] != 0],
+        f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?, ?)",
+        [row for row in rows if row[4] > 0],
     )
     conn.executemany(
         f"DELETE FROM {table} WHERE account = ? AND category = ? AND {column} = ?",
-        [row[:3] for row in rows if row[3] == 0],
+        [row[:3] for row in rows if row[4] <= 0],
     )
 
 
@@ -437,7 +436,7 @@ def _recategorize(
     before = conn.execute(
         "SELECT category, split FROM rm_recategorized WHERE ref = ?", (ref,)
     ).fetchone()
-    moves: dict[tuple[str, str, str], int | None] = {}
+    moves: dict[tuple[str, str, str], list[int | None]] = {}
     for account, day, amount, text in conn.execute(
         "SELECT account, date, amount, details FROM events "
         f"WHERE ref = ? AND {type_in(MONEY_TYPES)}",
@@ -448,13 +447,13 @@ def _recategorize(
             {"category": before[0], "split": before[1]} if before is not None else details
         )
         new = {"category": category, "split": split}
-        for name, part in allocation({k: v for k, v in old.items() if v is not None}, amount):
-            key = (account, name, day)
-            moves[key] = (moves.get(key) or 0) - part
-        for name, part in allocation({k: v for k, v in new.items() if v is not None}, amount):
-            key = (account, name, day)
-            moves[key] = (moves.get(key) or 0) + part
-    _add_category_days(conn, {key: net for key, net in moves.items() if net})
+        for sign, named in ((-1, old), (1, new)):
+            chosen = {k: v for k, v in named.items() if v is not None}
+            for name, part in allocation(chosen, amount):
+                step = moves.setdefault((account, name, day), [0, 0])
+                step[0] = int(step[0] or 0) + sign * part
+                step[1] = int(step[1] or 0) + sign
+    _add_category_days(conn, {key: step for key, step in moves.items() if step != [0, 0]})
     conn.execute("INSERT OR REPLACE INTO rm_recategorized VALUES (?, ?, ?)", (ref, category, split))
 
 

@@ -143,23 +143,24 @@ def _rebuild_categories(conn: sqlite3.Connection) -> None:
               FROM events WHERE type = '{T.TRANSACTION_CATEGORIZED}' GROUP BY 1)
         """
     )
-    nets: dict[tuple[str, str, str], int] = {}
+    # (account, category, day) -> [net, number of entries]
+    nets: dict[tuple[str, str, str], list[int]] = {}
     # Every money event in reports but a split: summed in SQL by category and day.
     reported = reported_where("e")
     split_now = "CASE WHEN r.ref IS NULL THEN json_extract(e.details, '$.split') ELSE r.split END"
     category_now = (
         "CASE WHEN r.ref IS NULL THEN json_extract(e.details, '$.category') ELSE r.category END"
     )
-    for account, category, day, high, low in conn.execute(
+    for account, category, day, high, low, count in conn.execute(
         f"""
         SELECT e.account, coalesce({category_now}, '{UNCATEGORIZED}'), e.date,
-               {split_sums("e.amount")}
+               {split_sums("e.amount")}, count(*)
           FROM events e LEFT JOIN rm_recategorized r ON r.ref = e.ref
          WHERE {reported} AND {split_now} IS NULL
          GROUP BY 1, 2, 3
         """
     ):
-        nets[(account, category, day)] = high * SPLIT + low
+        nets[(account, category, day)] = [high * SPLIT + low, count]
     for account, split, day, amount in conn.execute(
         f"""
         SELECT e.account, {split_now}, e.date, e.amount
@@ -168,19 +169,21 @@ def _rebuild_categories(conn: sqlite3.Connection) -> None:
         """
     ):
         for category, part in allocation({"split": split}, amount):
-            key = (account, category, day)
-            nets[key] = nets.get(key, 0) + part
+            step = nets.setdefault((account, category, day), [0, 0])
+            step[0] += part
+            step[1] += 1
     conn.executemany(
-        "INSERT INTO rm_category_days VALUES (?, ?, ?, ?)",
-        [(*key, fits(net)) for key, net in nets.items() if net],
+        "INSERT INTO rm_category_days VALUES (?, ?, ?, ?, ?)",
+        [(*key, fits(net), count) for key, (net, count) in nets.items()],
     )
-    months: dict[tuple[str, str, str], int] = {}
-    for (account, category, day), net in nets.items():
-        key = (account, category, day[:7])
-        months[key] = months.get(key, 0) + net
+    months: dict[tuple[str, str, str], list[int]] = {}
+    for (account, category, day), (net, count) in nets.items():
+        step = months.setdefault((account, category, day[:7]), [0, 0])
+        step[0] += net
+        step[1] += count
     conn.executemany(
-        "INSERT INTO rm_category_months VALUES (?, ?, ?, ?)",
-        [(*key, fits(net)) for key, net in months.items() if net],
+        "INSERT INTO rm_category_months VALUES (?, ?, ?, ?, ?)",
+        [(*key, fits(net), count) for key, (net, count) in months.items()],
     )
     _rebuild_payees(conn)
     _rebuild_settings(conn)

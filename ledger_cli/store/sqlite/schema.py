@@ -136,8 +136,10 @@ READ_MODELS = [
 
 # Where the money went (migration 3): the category a transaction has now when it was set again
 # after the entry (`categorize`); each account's net per category and effective day, and per
-# month (a report sums whole months from the months, and the days of a month cut by --since or
-# --as-of from the days; transfers are in neither); the category last used with each payee
+# month, with the number of entries (a report sums whole months from the months, and the days
+# of a month cut by --since or --as-of from the days; a row is there while it counts an entry,
+# even one its void cancels, so that a report's periods run from the first entry's; transfers
+# are in neither); the category last used with each payee
 # (case-folded); the rules (removed ones kept, so that ids are never reused); the budget steps.
 CATEGORY_READ_MODELS = [
     """CREATE TABLE rm_recategorized (
@@ -146,10 +148,11 @@ CATEGORY_READ_MODELS = [
         split    TEXT
     ) STRICT, WITHOUT ROWID""",
     """CREATE TABLE rm_category_days (
-        account  TEXT NOT NULL,
-        category TEXT NOT NULL,
-        date     TEXT NOT NULL,
+        account  TEXT    NOT NULL,
+        category TEXT    NOT NULL,
+        date     TEXT    NOT NULL,
         net      INTEGER,
+        entries  INTEGER NOT NULL,
         PRIMARY KEY (account, category, date)
     ) STRICT, WITHOUT ROWID""",
     """CREATE TABLE rm_payees (
@@ -175,10 +178,11 @@ CATEGORY_READ_MODELS = [
 
 # Migration 4: each account's net per category and month, beside the days.
 CATEGORY_MONTHS = """CREATE TABLE IF NOT EXISTS rm_category_months (
-        account  TEXT NOT NULL,
-        category TEXT NOT NULL,
-        month    TEXT NOT NULL,
+        account  TEXT    NOT NULL,
+        category TEXT    NOT NULL,
+        month    TEXT    NOT NULL,
         net      INTEGER,
+        entries  INTEGER NOT NULL,
         PRIMARY KEY (account, category, month)
     ) STRICT, WITHOUT ROWID"""
 
