@@ -81,6 +81,7 @@ def rule_add(
         typer.Option("--payee", help="The payee of the entries `statement` adds for such rows."),
     ] = None,
     as_json: AsJson = False,
+    key: IdKey = None,
     dry_run: DryRun = False,
 ) -> None:
     """Add a rule (RuleAdded): entries whose payee, and statement rows whose description,
@@ -90,7 +91,7 @@ def rule_add(
     Example:
       ledger rule add "GROCER" -c food:groceries --payee "Corner Grocer"
     """
-    write(ctx, AddRule(pattern, category, today(), payee), as_json, None, dry_run)
+    write(ctx, AddRule(pattern, category, today(), payee), as_json, key, dry_run)
 
 
 @rules.command("list")
@@ -119,6 +120,7 @@ def rule_remove(
     ctx: typer.Context,
     rule_id: Annotated[str, typer.Argument(metavar="ID", help="The rule's id (rule list).")],
     as_json: AsJson = False,
+    key: IdKey = None,
     dry_run: DryRun = False,
 ) -> None:
     """Remove a rule (RuleRemoved); what it categorised keeps its category.
@@ -129,7 +131,7 @@ def rule_remove(
     """
     number = whole_number(rule_id, "rule id")
     assert number is not None
-    write(ctx, RemoveRule(number, today()), as_json, None, dry_run)
+    write(ctx, RemoveRule(number, today()), as_json, key, dry_run)
 
 
 @commands.command()
@@ -153,6 +155,7 @@ def budget(
     ] = None,
     known_at: KnownAt = None,
     as_json: AsJson = False,
+    key: IdKey = None,
     dry_run: DryRun = False,
 ) -> None:
     """Set the monthly budget of a spending category from a month on (BudgetSet); a budget
@@ -168,9 +171,9 @@ def budget(
         from ledger_cli.view.categories import budget_listing
         from ledger_cli.view.output import Output
 
-        if start is not None or currency is not None or dry_run:
+        if start is not None or currency is not None or dry_run or key is not None:
             raise InvalidValue(
-                "--from, --currency and --dry-run set a budget: give CATEGORY AMOUNT"
+                "--from, --currency, --id and --dry-run set a budget: give CATEGORY AMOUNT"
             )
         from ledger_cli.app.categories import budgets as steps_of
 
@@ -186,4 +189,4 @@ def budget(
     if known_at is not None:
         raise InvalidValue("--known-at applies to the listing, not to setting a budget")
     month = start if start is not None else today().strftime("%Y-%m")
-    write(ctx, SetBudget(category, amount, month, today(), currency), as_json, None, dry_run)
+    write(ctx, SetBudget(category, amount, month, today(), currency), as_json, key, dry_run)

@@ -559,3 +559,20 @@ def test_refs_that_move_no_money_are_named_so() -> None:
         f"ledger: {budget} moves no money (it opens, closes, clears, reconciles, categorizes, "
         "or sets a rule or budget); it has no category"
     )
+
+
+def test_rules_and_budgets_take_an_idempotency_key(ledger_db: Path) -> None:
+    first = ok_json("rule", "add", "GROCER", "-c", "food", "--id", "r1")
+    code, out, err = cli("rule", "add", "GROCER", "-c", "food", "--id", "r1", "--json")
+    assert code == 0 and json.loads(out)["ref"] == first["ref"]
+    assert "already recorded" in err
+    before = event_count(ledger_db)
+    ok("budget", "food", "100", "--from", "2026-03", "--id", "b1")
+    ok("budget", "food", "100", "--from", "2026-03", "--id", "b1")
+    assert event_count(ledger_db) == before + 1
+    assert denied("budget", "food", "200", "--from", "2026-03", "--id", "b1").startswith(
+        "ledger: --id 'b1' was already used for a different command"
+    )
+    assert denied("budget", "--id", "x") == (
+        "ledger: --from, --currency, --id and --dry-run set a budget: give CATEGORY AMOUNT"
+    )
