@@ -12,12 +12,12 @@ from ledger_cli.domain.categories import Rule
 from ledger_cli.domain.events import CATEGORY_TYPES, EventType
 
 if TYPE_CHECKING:
-    from ledger_cli.app.queries import Queries
+    from ledger_cli.app.snapshot import Snapshot
 
 Budgets = dict[tuple[str, str], list[tuple[str, int]]]
 
 
-def rules(queries: Queries, known_at: datetime | None) -> list[Rule]:
+def rules(queries: Snapshot, known_at: datetime | None) -> list[Rule]:
     """The rules in force at `known_at`, in the order they apply."""
     found: dict[int, Rule] = {}
     known = queries.known_text(known_at)
@@ -37,7 +37,7 @@ def rules(queries: Queries, known_at: datetime | None) -> list[Rule]:
     return [found[number] for number in sorted(found)]
 
 
-def budgets(queries: Queries, known_at: datetime | None) -> Budgets:
+def budgets(queries: Snapshot, known_at: datetime | None) -> Budgets:
     """The budget steps as known at `known_at`: (category, currency) -> [(first month,
     monthly amount)], by month."""
     known = queries.known_text(known_at)

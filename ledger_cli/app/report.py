@@ -22,7 +22,7 @@ from ledger_cli.domain.periods import label_of, periods
 from ledger_cli.errors import InvalidValue
 
 if TYPE_CHECKING:
-    from ledger_cli.app.queries import Queries
+    from ledger_cli.app.snapshot import Snapshot
 
 NO_PAYEE = "(no payee)"
 _VOIDS = (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
@@ -79,7 +79,7 @@ class Options(NamedTuple):
 Net = tuple[str, str, str, int, str, str]
 
 
-def report(queries: Queries, options: Options) -> list[Report]:
+def report(queries: Snapshot, options: Options) -> list[Report]:
     """One report per currency of the accounts chosen, as `options` ask."""
     if options.budget and options.by == "week":
         raise InvalidValue("--budget needs --by month, quarter or year (budgets are monthly)")
@@ -109,7 +109,7 @@ def report(queries: Queries, options: Options) -> list[Report]:
     return found
 
 
-def in_use(queries: Queries) -> list[str]:
+def in_use(queries: Snapshot) -> list[str]:
     """Every category the ledger's entries have now, with its parents, in tree order (what
     completion offers)."""
     found: set[str] = set()
@@ -121,7 +121,7 @@ def in_use(queries: Queries) -> list[str]:
 
 
 def sections(
-    queries: Queries, as_of: date | None, known_at: datetime | None
+    queries: Snapshot, as_of: date | None, known_at: datetime | None
 ) -> dict[tuple[str, str], str]:
     """The section of each first-level category over the whole ledger (every account, every
     entry by `as_of`, as known at `known_at`), per currency: (currency code, category) ->
@@ -137,7 +137,7 @@ def sections(
     return {key: "income" if total > 0 else "spending" for key, total in totals.items()}
 
 
-def _nets(queries: Queries, names: list[str], options: Options) -> list[Net]:
+def _nets(queries: Snapshot, names: list[str], options: Options) -> list[Net]:
     """The nets per account, category (or payee) and period, from the read models when they
     answer, else folded from the log."""
     known = queries.known_text(options.known_at)
@@ -174,7 +174,7 @@ def _merge(nets: Iterable[Net]) -> list[Net]:
     ]
 
 
-def _fold(queries: Queries, names: set[str], options: Options, known: str | None) -> list[Net]:
+def _fold(queries: Snapshot, names: set[str], options: Options, known: str | None) -> list[Net]:
     """The nets folded from the log as known at `known`: each money event in reports, in the
     category its transaction had then (the last TransactionCategorized recorded by then, else
     its own), or under its payee."""
@@ -219,7 +219,7 @@ def _fold(queries: Queries, names: set[str], options: Options, known: str | None
 
 
 def _build(
-    queries: Queries,
+    queries: Snapshot,
     options: Options,
     cur: Currency,
     nets: list[Net],

@@ -2,7 +2,8 @@
 
 Every write opens the store, makes one transaction and goes through the one write path
 (writer.py: decide, link, append): a single command, an import, a bank statement and its
-reconciliation, a restore. Queries read one snapshot (queries.py); verification is verify.py.
+reconciliation, a restore. Queries read one snapshot (queries.py, built on snapshot.py and
+register.py); verification is verify.py.
 """
 
 from __future__ import annotations
