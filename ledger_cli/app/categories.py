@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ledger_cli.app.projections import parse_details
-from ledger_cli.domain.categories import Rule
+from ledger_cli.domain.categories import Rule, budget_step
 from ledger_cli.domain.events import CATEGORY_TYPES, EventType
 
 if TYPE_CHECKING:
@@ -22,18 +22,11 @@ def rules(queries: Snapshot, known_at: datetime | None) -> list[Rule]:
     found: dict[int, Rule] = {}
     known = queries.known_text(known_at)
     for row in queries.store.rows(queries.known_filter(known, types=CATEGORY_TYPES)):
-        details = parse_details(row.details)
         if row.type == EventType.RULE_ADDED:
-            payee = details.get("payee")
-            rule = Rule(
-                int(details["rule"]),
-                str(details["pattern"]),
-                str(details["category"]),
-                None if payee is None else str(payee),
-            )
+            rule = Rule.from_details(parse_details(row.details))
             found[rule.id] = rule
         elif row.type == EventType.RULE_REMOVED:
-            found.pop(int(details["rule"]), None)
+            found.pop(int(parse_details(row.details)["rule"]), None)
     return [found[number] for number in sorted(found)]
 
 
@@ -44,7 +37,6 @@ def budgets(queries: Snapshot, known_at: datetime | None) -> Budgets:
     steps: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for row in queries.store.rows(queries.known_filter(known, types=CATEGORY_TYPES)):
         if row.type == EventType.BUDGET_SET:
-            details = parse_details(row.details)
-            key = (str(details.get("category")), str(details.get("currency")))
-            steps[key][str(details.get("month"))] = int(details.get("budget", 0))
+            key, month, amount = budget_step(parse_details(row.details))
+            steps[key][month] = amount
     return {key: sorted(months.items()) for key, months in sorted(steps.items())}

@@ -102,23 +102,6 @@ def allocation(details: Mapping[str, object], amount: int) -> list[tuple[str, in
     return [(category if isinstance(category, str) else UNCATEGORIZED, amount)]
 
 
-def category_details(category: str | None, split: str | None) -> dict[str, str]:
-    """The details that record a category or a split."""
-    if split is not None:
-        return {"split": split}
-    return {"category": category or UNCATEGORIZED}
-
-
-def describe(details: Mapping[str, object]) -> str:
-    """A category or split, for a line of text: `food:groceries`, or `split food=30.00 ...`
-    is shown by the view; this gives the plain names (`food, home`)."""
-    split = details.get("split")
-    if isinstance(split, str):
-        return ", ".join(name for name, _ in decode_split(split))
-    category = details.get("category")
-    return category if isinstance(category, str) else UNCATEGORIZED
-
-
 # -- rules ---------------------------------------------------------------------------------------
 
 
@@ -130,6 +113,23 @@ class Rule(NamedTuple):
     pattern: str
     category: str
     payee: str | None = None
+
+    @classmethod
+    def from_details(cls, details: Mapping[str, object]) -> Rule:
+        """The rule a RuleAdded event's details describe."""
+        payee = details.get("payee")
+        return cls(
+            int(str(details["rule"])),
+            str(details["pattern"]),
+            str(details["category"]),
+            None if payee is None else str(payee),
+        )
+
+
+def budget_step(details: Mapping[str, object]) -> tuple[tuple[str, str], str, int]:
+    """What a BudgetSet event's details set: ((category, currency), first month, amount)."""
+    key = (str(details["category"]), str(details["currency"]))
+    return key, str(details["month"]), int(str(details["budget"]))
 
 
 def first_rule(rules: Iterable[Rule], text: str | None) -> Rule | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from datetime import date
 from typing import Generic, TypeVar
 
-from ledger_cli.domain.categories import UNCATEGORIZED, Rule, payee_key
+from ledger_cli.domain.categories import UNCATEGORIZED, Rule, budget_step, payee_key
 from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES, Event, EventType, status_changes
 from ledger_cli.domain.money import DEFAULT_CURRENCY, Currency, format_amount, stored_currency
 
@@ -289,19 +289,13 @@ def _evolve_categories(state: State, event: Event) -> None:
             target.category, target.split = _category_of(details)
             _remember_payee(state, str(target.kind), target.details, target.category)
     elif event.type == EventType.RULE_ADDED:
-        rule = Rule(
-            int(details["rule"]),
-            str(details["pattern"]),
-            str(details["category"]),
-            str(details["payee"]) if "payee" in details else None,
-        )
+        rule = Rule.from_details(details)
         state.rules[rule.id] = rule
         state.rule_count = max(state.rule_count, rule.id)
     elif event.type == EventType.RULE_REMOVED:
         state.rules.pop(int(details["rule"]), None)
     elif event.type == EventType.BUDGET_SET:
-        key = (str(details["category"]), str(details["currency"]))
-        month, amount = str(details["month"]), int(details["budget"])
+        key, month, amount = budget_step(details)
         kept = [step for step in state.budgets.get(key, []) if step[0] != month]
         state.budgets[key] = sorted([*kept, (month, amount)])
 

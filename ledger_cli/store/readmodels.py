@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ledger_cli.domain.categories import allocation, payee_key
+from ledger_cli.domain.categories import Rule, allocation, budget_step, payee_key
 from ledger_cli.domain.events import (
     MONEY_TYPES,
     STATUS_TYPES,
@@ -141,18 +141,12 @@ class Changes:
             if target is not None and "payee" in target.details:
                 self._payee(str(target.details["payee"]), state)
         elif event.type == EventType.RULE_ADDED:
-            payee = details.get("payee")
-            self.rules.append(
-                (int(details["rule"]), str(details["pattern"]), str(details["category"]),
-                 None if payee is None else str(payee), 0)
-            )
+            self.rules.append((*Rule.from_details(details), 0))
         elif event.type == EventType.RULE_REMOVED:
             self.removed_rules.append(int(details["rule"]))
         elif event.type == EventType.BUDGET_SET:
-            self.budgets.append(
-                (str(details["category"]), str(details["currency"]), str(details["month"]),
-                 int(details["budget"]))
-            )
+            key, month, amount = budget_step(details)
+            self.budgets.append((*key, month, amount))
 
     def _status(self, event: Event) -> None:
         for ref, status in status_changes(event.type, event.details):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from ledger_cli.domain.categories import UNCATEGORIZED, allocation, payee_key
+from ledger_cli.domain.categories import UNCATEGORIZED, Rule, allocation, budget_step, payee_key
 from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES
 from ledger_cli.domain.events import EventType as T
 from ledger_cli.domain.money import DEFAULT_CURRENCY
@@ -231,14 +231,10 @@ def _rebuild_settings(conn: sqlite3.Connection) -> None:
     ).fetchall():
         details = json.loads(text)
         if kind == T.RULE_ADDED:
-            conn.execute(
-                "INSERT INTO rm_rules VALUES (?, ?, ?, ?, 0)",
-                (details["rule"], details["pattern"], details["category"], details.get("payee")),
-            )
+            conn.execute("INSERT INTO rm_rules VALUES (?, ?, ?, ?, 0)", Rule.from_details(details))
         elif kind == T.RULE_REMOVED:
             conn.execute("UPDATE rm_rules SET removed = 1 WHERE id = ?", (details["rule"],))
         elif kind == T.BUDGET_SET:
-            conn.execute(
-                "INSERT OR REPLACE INTO rm_budgets VALUES (?, ?, ?, ?)",
-                (details["category"], details["currency"], details["month"], details["budget"]),
-            )
+            key, month, amount = budget_step(details)
+            row = (*key, month, amount)
+            conn.execute("INSERT OR REPLACE INTO rm_budgets VALUES (?, ?, ?, ?)", row)
