@@ -4,16 +4,18 @@ as known at the moment asked about, and which lines `--category`, `--payee`, `--
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
 from ledger_cli.app.projections import parse_details
 from ledger_cli.app.results import RegisterLine
 from ledger_cli.domain.categories import UNCATEGORIZED, decode_split, within
-from ledger_cli.domain.events import TRANSFER_TYPES, EventType
+from ledger_cli.domain.events import CATEGORY_TYPES, TRANSFER_TYPES, EventType
 from ledger_cli.domain.money import Currency, parse_amount
 from ledger_cli.errors import InvalidValue
-from ledger_cli.store.base import Row
+
+if TYPE_CHECKING:
+    from ledger_cli.app.snapshot import Snapshot
 
 _VOIDS = (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
 
@@ -105,11 +107,15 @@ class Categories:
         return line._replace(category=category, split=split)
 
 
-def overrides_of(rows: Iterable[Row]) -> dict[str, dict[str, object]]:
-    """ref -> the details of the last TransactionCategorized of it, from such rows in seq
-    order."""
+def recategorized(
+    snapshot: Snapshot, known: str | None, account: str | None = None
+) -> dict[str, dict[str, object]]:
+    """ref -> the details of the last TransactionCategorized of it recorded by `known` (of
+    the entries of `account`, or of every account)."""
     found: dict[str, dict[str, object]] = {}
-    for row in rows:
-        details = parse_details(row.details)
-        found[str(details.get("categorizes"))] = details
+    # All the types of the partial index, so that SQLite uses it (its WHERE must read the same).
+    for row in snapshot.store.rows(snapshot.known_filter(known, CATEGORY_TYPES)):
+        if row.type == EventType.TRANSACTION_CATEGORIZED and account in (None, row.account):
+            details = parse_details(row.details)
+            found[str(details.get("categorizes"))] = details
     return found

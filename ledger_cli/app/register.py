@@ -16,7 +16,7 @@ from ledger_cli.app import projections
 from ledger_cli.app.results import Balance, RegisterLine
 from ledger_cli.app.snapshot import Snapshot
 from ledger_cli.domain.dates import format_recorded
-from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES, STATUS_TYPES, EventType
+from ledger_cli.domain.events import MONEY_TYPES, STATUS_TYPES, EventType
 from ledger_cli.store.base import Order, RowFilter
 
 if TYPE_CHECKING:
@@ -64,16 +64,9 @@ class Register(Snapshot):
 
     def _categories(self, name: str, known: str | None) -> Categories:
         """The categories of the lines of `name` as known at `known` (filters.Categories)."""
-        from ledger_cli.app.filters import Categories, overrides_of
+        from ledger_cli.app.filters import Categories, recategorized
 
-        # All the types of the partial index, so that SQLite uses it (its WHERE must read the
-        # same), and only the categorisations of this account's entries.
-        rows = self._store.rows(self.known_filter(known, CATEGORY_TYPES))
-        overrides = overrides_of(
-            row
-            for row in rows
-            if row.type == EventType.TRANSACTION_CATEGORIZED and row.account == name
-        )
+        overrides = recategorized(self, known, name)
 
         def entry(ref: str) -> tuple[str, dict[str, object]] | None:
             where = RowFilter(account=name, ref=ref, types=MONEY_TYPES)

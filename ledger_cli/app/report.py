@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ledger_cli.app.categories import budgets as budget_steps
 from ledger_cli.domain.categories import allocation, levels, within
-from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES, TRANSFER_TYPES, EventType
+from ledger_cli.domain.events import MONEY_TYPES, TRANSFER_TYPES, EventType
 from ledger_cli.domain.money import DEFAULT_CURRENCY, Currency, stored_currency
 from ledger_cli.domain.periods import label_of, periods
 from ledger_cli.errors import InvalidValue
@@ -158,36 +158,27 @@ def _nets(queries: Snapshot, names: list[str], options: Options) -> list[Net]:
 
 
 def _merge(nets: Iterable[Net]) -> list[Net]:
-    merged: dict[tuple[str, str, str], list[object]] = {}
+    """One net per (account, category, label): the sum, from the first day to the last. A net
+    of zero stays: its entries (an entry and its void) still start or end the periods."""
+    merged: dict[tuple[str, str, str], tuple[int, str, str]] = {}
     for account, name, label, net, first, last in nets:
         key = (account, name, label)
-        if key not in merged:
-            merged[key] = [net, first, last]
-        else:
-            step = merged[key]
-            step[0] = int(str(step[0])) + net
-            step[1], step[2] = min(str(step[1]), first), max(str(step[2]), last)
-    # A net of zero stays: its entries (an entry and its void) still start or end the periods.
-    return [
-        (account, name, label, int(str(net)), str(first), str(last))
-        for (account, name, label), (net, first, last) in merged.items()
-    ]
+        if key in merged:
+            total, earliest, latest = merged[key]
+            net, first, last = total + net, min(earliest, first), max(latest, last)
+        merged[key] = (net, first, last)
+    return [(*key, *step) for key, step in merged.items()]
 
 
 def _fold(queries: Snapshot, names: set[str], options: Options, known: str | None) -> list[Net]:
     """The nets folded from the log as known at `known`: each money event in reports, in the
     category its transaction had then (the last TransactionCategorized recorded by then, else
     its own), or under its payee."""
+    from ledger_cli.app.filters import recategorized
     from ledger_cli.app.projections import parse_details
 
     store = queries.store
-    overrides: dict[str, dict[str, object]] = {}
-    # All the types of the partial index, so that SQLite uses it (its WHERE must read the same).
-    for row in store.rows(queries.known_filter(known, types=CATEGORY_TYPES)):
-        if row.type != EventType.TRANSACTION_CATEGORIZED:
-            continue
-        details = parse_details(row.details)
-        overrides[str(details.get("categorizes"))] = details
+    overrides = recategorized(queries, known)
     transfers: set[str] = set()
     payees: dict[str, str] = {}
     days: dict[tuple[str, str, str], int] = defaultdict(int)
