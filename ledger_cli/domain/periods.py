@@ -46,6 +46,11 @@ def _next_start(start: date, by: str) -> date:
     return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def period_end(day: date, by: str) -> date:
+    """The last day of the period of `by` that holds `day`."""
+    return _next_start(period_start(day, by), by) - timedelta(days=1)
+
+
 def label(start: date, by: str) -> str:
     if by == "week":
         year, week, _ = start.isocalendar()

@@ -14,6 +14,7 @@ from ledger_cli.domain.accounts import LEDGER_WIDE
 from ledger_cli.domain.categories import Rule, allocation
 from ledger_cli.domain.events import MONEY_TYPES, TRANSFER_TYPES, EventType
 from ledger_cli.domain.money import stored_currency
+from ledger_cli.domain.periods import period_end, period_start
 from ledger_cli.domain.state import AccountState, State, Transaction
 from ledger_cli.store.readmodels import Changes
 from ledger_cli.store.sqlite.sql import INT64, SPLIT, exact_total, split_sums, type_in
@@ -141,7 +142,8 @@ def category_nets(
         months = (first, last)
         found += _nets(conn, "rm_category_months", "month", accounts, months, by)
         if since is not None and since.isoformat()[:7] != first:
-            edge = min(through, _month_end(since)) if through is not None else _month_end(since)
+            edge = period_end(since, "month")
+            edge = min(through, edge) if through is not None else edge
             found += _nets(conn, "rm_category_days", "date", accounts, (since, edge), by)
         if through is not None and through.isoformat()[:7] != last:
             start = through.replace(day=1)
@@ -154,27 +156,14 @@ def category_nets(
 
 def _month_from(day: date) -> str:
     """The first whole month from `day` on."""
-    if day.day == 1:
-        return day.isoformat()[:7]
-    return _next_month(day)
-
-
-def _next_month(day: date) -> str:
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return f"{year:04d}-{month:02d}"
+    start = day if day.day == 1 else period_end(day, "month") + timedelta(days=1)
+    return start.isoformat()[:7]
 
 
 def _month_through(day: date) -> str:
     """The last whole month up to `day`."""
-    if day == _month_end(day):
-        return day.isoformat()[:7]
-    year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
-    return f"{year:04d}-{month:02d}"
-
-
-def _month_end(day: date) -> date:
-    following = date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
-    return following - timedelta(days=1)
+    end = day if day == period_end(day, "month") else period_start(day, "month") - timedelta(1)
+    return end.isoformat()[:7]
 
 
 def _nets(
