@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -28,14 +28,6 @@ from ledger_cli.domain.money import Currency
 from ledger_cli.view.output import clean
 from ledger_cli.view.register import LABELS
 
-# The counter account of each kind of entry, as hledger names it (beancount capitalises).
-COUNTERS: Mapping[str, str] = {
-    "FundsDeposited": "income:deposits",
-    "CheckWritten": "expenses:checks",
-    "CashWithdrawn": "expenses:cash",
-    "FeeCharged": "expenses:bank-fees",
-    "InterestPaid": "income:interest",
-}
 ASSETS = "assets"
 
 # Status marks of the register that mean "the bank has it": cleared and reconciled.
@@ -117,7 +109,6 @@ class Journal:
         ]
         self.currencies = {b.account: b.currency for b in self.balances}
         self.opened = {b.account: self._opened(b.account) for b in self.balances}
-        self._voided: dict[str, str] = {}
         self.last_day = max(self.opened.values(), default="")
         self.first_day = min(self.opened.values(), default="")
         self.counters: set[str] = set()
@@ -167,7 +158,8 @@ class Journal:
             cur = self.currencies[line.row.account]
             cleared = line.status in CLEARED
             entry.postings.append(Posting(line.row.account, line.row.amount, cur, cleared))
-        total = sum(p.amount for p in entry.postings)
+        # Every line but a transfer's has a category (register.py), so the counter postings
+        # balance the entry; a transfer balances itself.
         counters: dict[str, int] = {}
         for line in lines:
             if line.category is None and line.split is None:
@@ -177,30 +169,11 @@ class Journal:
             for category, part in allocation(named, line.row.amount):
                 name = self._counter(code, category)
                 counters[name] = counters.get(name, 0) - part
-        if total and sum(counters.values()) != -total:
-            # An entry with no category to say (none is recorded without one): by its kind.
-            kind = entry.type
-            if kind == EventType.TRANSACTION_VOIDED:
-                kind = self._voided_type(str(details.get("voids", "")))
-            elif kind == EventType.VOID_REVERSED:
-                kind = self._voided_type(str(details.get("restores", "")))
-            counters = {
-                COUNTERS.get(kind) or ("income:other" if total > 0 else "expenses:other"): -total
-            }
         entry.counters = [(name, amount) for name, amount in counters.items() if amount]
         self.counters.update(name for name, _ in entry.counters)
         self.last_day = max(self.last_day, entry.date)
         self.first_day = min(self.first_day, entry.date) if self.first_day else entry.date
         return entry
-
-    def _voided_type(self, ref: str) -> str:
-        """The type of the transaction a void reverses, which names its counter account."""
-        if ref not in self._voided:
-            rows = self.q.transaction(ref)
-            self._voided[ref] = next(
-                (row.type for row in rows if row.type != EventType.ACCOUNT_OPENED), ""
-            )
-        return self._voided[ref]
 
     def preamble(self, comment: str) -> Iterator[str]:
         seq, hash_ = self.q.head()
