@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ledger_cli.domain.money import Currency, format_amount, stored_currency
-from ledger_cli.errors import Denied
 from ledger_cli.view.output import Output, cell_width
 
 if TYPE_CHECKING:
@@ -234,14 +233,11 @@ def _budget_text(output: Output, item: Report) -> None:
 
 def chart(output: Output, reports: Sequence[Report]) -> None:
     """Spending per category over the report's range, as horizontal bars (plotext)."""
-    try:
-        import plotext as plt
-    except ImportError:
-        raise Denied(
-            "the chart needs the plotext package, which is not installed "
-            "(pip install plotext; `ledger report --json` works without it)"
-        ) from None
     import os
+
+    from ledger_cli.view.chart import plotext
+
+    plt = plotext("report")
 
     width = shutil.get_terminal_size((100, 30)).columns
     color = output.terminal and "NO_COLOR" not in os.environ

@@ -69,16 +69,23 @@ def _axes(
     plt.xticks(*_x_ticks(labels, width - 12))
 
 
-def picture(data: Series, *, width: int, height: int, color: bool) -> str:
-    """The balance as a line and the money in (up) and out (down) as bars, one above the
-    other, as text for a terminal of `width` columns."""
+def plotext(command: str) -> Any:
+    """plotext, imported only by the commands that draw; Denied when it is not installed,
+    saying that `ledger COMMAND --json` works without it."""
     try:
         import plotext as plt
     except ImportError:
         raise Denied(
             "the chart needs the plotext package, which is not installed "
-            "(pip install plotext; `ledger chart --json` works without it)"
+            f"(pip install plotext; `ledger {command} --json` works without it)"
         ) from None
+    return plt
+
+
+def picture(data: Series, *, width: int, height: int, color: bool) -> str:
+    """The balance as a line and the money in (up) and out (down) as bars, one above the
+    other, as text for a terminal of `width` columns."""
+    plt = plotext("chart")
 
     cur = data.account.currency
     labels = [p.label for p in data.periods]
