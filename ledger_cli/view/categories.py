@@ -296,34 +296,32 @@ def rule_listing(output: Output, rules: Sequence[Rule], *, as_json: bool) -> Non
 
 
 def budget_listing(output: Output, budgets: Budgets, *, as_json: bool) -> None:
-    items = []
-    for (category, code), steps in budgets.items():
-        cur = stored_currency(code)
-        for month, amount in steps:
-            items.append(
+    steps = [
+        (category, stored_currency(code), month, amount)
+        for (category, code), found in budgets.items()
+        for month, amount in found
+    ]
+    if as_json:
+        output.json(
+            [
                 {
                     "category": category,
-                    "currency": code,
+                    "currency": cur.code,
                     "from": month,
                     "amount": format_amount(amount, cur),
                 }
-            )
-    if as_json:
-        output.json(items)
+                for category, cur, month, amount in steps
+            ]
+        )
         return
-    if not items:
+    if not steps:
         output.line("No budgets. Set one: ledger budget CATEGORY AMOUNT [--from YYYY-MM]")
         return
     output.table(
         ["category", "from", "monthly", "currency"],
         [
-            [
-                item["category"],
-                item["from"],
-                "removed" if not int(item["amount"].replace(".", "")) else item["amount"],
-                item["currency"],
-            ]
-            for item in items
+            [category, month, format_amount(amount, cur) if amount else "removed", cur.code]
+            for category, cur, month, amount in steps
         ],
         right=(2,),
     )

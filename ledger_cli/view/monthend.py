@@ -130,7 +130,8 @@ def _added_category(item: StatementDecision) -> dict[str, Any]:
     """What category the entry added for a row got, and which rule (if any) gave it; the
     reason says so in words."""
     assert item.outcome is not None
-    entry = next(e for e in item.outcome.events if "category" in e.details or "split" in e.details)
+    entry = outcome.categorized(item.outcome)
+    assert entry is not None  # every entry a statement adds has a category
     category = entry.details.get("category")
     rule = item.rule
     how = entry.details.get("category_source")

@@ -60,7 +60,7 @@ def _money(amount: int, result: Outcome, account: str) -> str | None:
 
 
 def _category_record(result: Outcome) -> dict[str, Any]:
-    entry = _categorized(result)
+    entry = categorized(result)
     if entry is None:
         return {}
     cur = result.currencies[entry.account]
@@ -77,7 +77,7 @@ def _category_record(result: Outcome) -> dict[str, Any]:
     }
 
 
-def _categorized(result: Outcome) -> Event | None:
+def categorized(result: Outcome) -> Event | None:
     """The event of a new entry (or of a categorize) that carries the category it got."""
     for event in reversed(result.events):
         if event.type in _CATEGORIZED or event.type == EventType.TRANSACTION_CATEGORIZED:
@@ -100,7 +100,7 @@ def line(result: Outcome) -> str:
     account the command names."""
     prefix = DRY_RUN if result.dry_run else ""
     text = f"{prefix}{_describe(result)} (ref {result.ref})"
-    entry = _categorized(result)
+    entry = categorized(result)
     if entry is not None and entry.type != EventType.TRANSACTION_CATEGORIZED:
         text += f"; {_category_text(entry, result)}"
         if "category_source" in entry.details:
