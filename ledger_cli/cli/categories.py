@@ -58,8 +58,6 @@ def categorize(
       ledger categorize T4 --split food=50 --split household=12.50
     """
     chosen, parts = category_or_split(ctx, category, split)
-    if chosen is None and not parts:
-        raise InvalidValue("say which category: -c/--category NAME or --split CATEGORY=AMOUNT")
     write(ctx, Categorize(ref.strip(), today(), chosen, parts), as_json, key, dry_run)
 
 

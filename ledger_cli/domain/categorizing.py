@@ -87,6 +87,8 @@ def decide(plan: Plan, command: Categorize | AddRule | RemoveRule | SetBudget) -
 
 
 def _categorize(plan: Plan, cmd: Categorize) -> Decision:
+    if cmd.category is None and not cmd.split:
+        raise InvalidValue("say which category: -c/--category NAME or --split CATEGORY=AMOUNT")
     text(cmd.ref, "the reference")
     tx = plan.state.transactions.get(cmd.ref)
     if tx is None:
@@ -110,8 +112,6 @@ def _categorize(plan: Plan, cmd: Categorize) -> Decision:
     name, signed = tx.entries[0]
     # A closed account's history may still be categorised: no money moves.
     account = plan.state.accounts[name]
-    if cmd.category is None and not cmd.split:
-        raise InvalidValue("say which category: -c/--category NAME or --split CATEGORY=AMOUNT")
     details = entry_category(
         plan, account, abs(signed), cmd.category, cmd.split, None, "the entry"
     )
