@@ -48,7 +48,7 @@ class Queries(Register):
         return [self._balance(known[name], as_of, known_at) for name in sorted(known)]
 
     def _balance(self, info: AccountInfo, as_of: date | None, known_at: datetime | None) -> Balance:
-        known = format_recorded(known_at) if known_at else None
+        known = self.known_text(known_at)
         total = self._sum(info.name, as_of, known)
         return Balance(
             info.name, info.currency, total, as_of, self.knowledge(known_at),
@@ -95,13 +95,13 @@ class Queries(Register):
         self, *, as_of: date | None = None, known_at: datetime | None = None
     ) -> Iterator[Row]:
         """Every event in append order, effective by `as_of`, recorded by `known_at`."""
-        known = format_recorded(known_at) if known_at else None
+        known = self.known_text(known_at)
         return self._store.rows(RowFilter(as_of=as_of, known_at=known))
 
     def log(self, known_at: datetime | None = None) -> tuple[Row | None, Iterator[Row]]:
         """The last row recorded by `known_at` (None: an empty log), and every row up to it:
         the log as it was then, for a backup."""
-        where = RowFilter(known_at=format_recorded(known_at) if known_at else None)
+        where = RowFilter(known_at=self.known_text(known_at))
         head = next(self._store.rows(where, order=Order.LOG_NEWEST, limit=1), None)
         return head, self._store.rows(where)
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from ledger_cli.app import projections
 from ledger_cli.app.results import Balance, RegisterLine
 from ledger_cli.app.snapshot import Snapshot
-from ledger_cli.domain.dates import format_recorded
 from ledger_cli.domain.events import MONEY_TYPES, STATUS_TYPES, EventType
 from ledger_cli.store.base import Order, RowFilter
 
@@ -46,7 +45,7 @@ class Register(Snapshot):
         from the balance as of `as_of`; with `since`, the rows before it are summed, not
         read. `where` keeps the lines it matches (the balances still count every entry)."""
         info = self.account(name, known_at)
-        known = format_recorded(known_at) if known_at else None
+        known = self.known_text(known_at)
         categories = self._categories(name, known)
         keep = None if where is None else where.test(info.currency)
         if keep is not None and limit is not None and self._fast:
@@ -66,15 +65,7 @@ class Register(Snapshot):
         """The categories of the lines of `name` as known at `known` (filters.Categories)."""
         from ledger_cli.app.filters import Categories, recategorized
 
-        overrides = recategorized(self, known, name)
-
-        def entry(ref: str) -> tuple[str, dict[str, object]] | None:
-            where = RowFilter(account=name, ref=ref, types=MONEY_TYPES)
-            for row in self._store.rows(where, limit=1):
-                return row.type, projections.parse_details(row.details)
-            return None
-
-        return Categories(overrides, entry)
+        return Categories(recategorized(self, known, name), lambda ref: self._entry(ref, name))
 
     def _newest_matching(
         self,
@@ -133,7 +124,7 @@ class Register(Snapshot):
     def first_entry(self, name: str, known_at: datetime | None = None) -> str | None:
         """The effective date of the first money-moving entry of `name` as known at
         `known_at`, None when there is none."""
-        known = format_recorded(known_at) if known_at else None
+        known = self.known_text(known_at)
         where = (
             RowFilter(account=name, seqs=(1, self._cut(known)), types=MONEY_TYPES)
             if self._fast
@@ -192,13 +183,18 @@ class Register(Snapshot):
                         line = line._replace(payee=payees[target])
             yield line
 
-    def _payee_of(self, ref: str, name: str) -> str | None:
-        """The payee of transaction `ref`'s entry in account `name`, if it has one."""
+    def _entry(self, ref: str, name: str) -> tuple[str, dict[str, object]] | None:
+        """The type and details of transaction `ref`'s entry in account `name`."""
         where = RowFilter(account=name, ref=ref, types=MONEY_TYPES)
         for row in self._store.rows(where, limit=1):
-            payee = projections.parse_details(row.details).get("payee")
-            return payee if isinstance(payee, str) else None
+            return row.type, projections.parse_details(row.details)
         return None
+
+    def _payee_of(self, ref: str, name: str) -> str | None:
+        """The payee of transaction `ref`'s entry in account `name`, if it has one."""
+        found = self._entry(ref, name)
+        payee = found[1].get("payee") if found is not None else None
+        return payee if isinstance(payee, str) else None
 
     def _marked(
         self, name: str, known: str | None, lines: Iterator[RegisterLine]
@@ -233,7 +229,7 @@ class Register(Snapshot):
         """The balance the bank should show: only the entries it has (cleared or
         reconciled), as of `as_of`, as known at `known_at`."""
         info = self.account(name, known_at)
-        known = format_recorded(known_at) if known_at else None
+        known = self.known_text(known_at)
         statuses = self._statuses(name, known)
         rows = self._store.rows(
             RowFilter(account=name, as_of=as_of, known_at=known, types=MONEY_TYPES)
