@@ -64,6 +64,20 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
+def cause(error: BaseException) -> Interrupted | None:
+    """The interruption behind `error`, if one is: the interpreter wraps an exception raised
+    inside some of its own hooks (a class's `__set_name__` while a module is imported raises
+    RuntimeError "Error calling __set_name__", with the Interrupted as its cause)."""
+    seen: set[int] = set()
+    found: BaseException | None = error
+    while found is not None and id(found) not in seen:
+        if isinstance(found, Interrupted):
+            return found
+        seen.add(id(found))
+        found = found.__cause__ or found.__context__
+    return None
+
+
 def install(noted: list[int] | None = None) -> None:
     """Note SIGINT and SIGTERM from now on (the console script, as it starts); `noted`: the
     signals its own first handler noted before this one took over."""

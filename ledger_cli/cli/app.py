@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ledger_cli import __version__
+from ledger_cli import __version__, interrupts
 from ledger_cli.errors import ExitCode, IntegrityFailure, LedgerError, OutputError
 from ledger_cli.interrupts import SIGINT, Interrupted
 
@@ -180,6 +180,11 @@ class LedgerGroup(TyperGroup):
                 ctx, OutputError(f"cannot write the output: {error.strerror or error}")
             )
         except Exception as error:
+            wrapped = interrupts.cause(error)
+            if wrapped is not None:
+                # An interruption the interpreter wrapped (interrupts.cause): nothing recorded.
+                self.report(ctx, str(wrapped), wrapped.exit_code)
+                raise typer.Exit(wrapped.exit_code) from error
             if _debugging(ctx):
                 traceback.print_exc()
             self.report(

@@ -32,8 +32,12 @@ def main() -> None:
             app()
         finally:
             interrupts.disarm()
-    except interrupts.Interrupted as stop:
+    except BaseException as error:
         # Stopped outside a command (while starting, or between its parts): nothing was
         # recorded. (A command's own interruption is reported by the root group.)
+        # (A SystemExit is an exit already decided and reported, whatever caused it.)
+        stop = None if isinstance(error, SystemExit) else interrupts.cause(error)
+        if stop is None:
+            raise
         report(str(stop), stop.exit_code, json_requested(sys.argv[1:]))
         sys.exit(stop.exit_code)

@@ -136,3 +136,28 @@ def test_a_signal_during_start_up_is_one_line(ledger_db: Path, signum: int) -> N
         seen.append((delay, code))
     # Most delays land in the tool's own start-up (imports), which must answer in one line.
     assert [code for _, code in seen].count(code_interrupted) >= 4, seen
+
+
+def test_an_interruption_the_interpreter_wraps_is_still_an_interruption() -> None:
+    """Seen in CI: a SIGINT landing in a class's `__set_name__` while `platform` was imported
+    reached the user as CPython's `RuntimeError: Error calling __set_name__`, with a
+    traceback. interrupts.cause finds the interruption behind such a wrapper (main() and the
+    root group report it as one line); any other error is not one."""
+    from ledger_cli import interrupts
+
+    class Hook:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise interrupts.Interrupted(signal.SIGINT)
+
+    with pytest.raises(BaseException) as caught:
+        type("Owner", (), {"hook": Hook()})
+    stop = interrupts.cause(caught.value)
+    assert stop is not None and stop.exit_code == 130 and str(stop) == "interrupted"
+    assert interrupts.cause(RuntimeError("Error calling __set_name__")) is None
+    try:
+        try:
+            raise ValueError("inner")
+        except ValueError:
+            raise RuntimeError("outer")  # noqa: B904 - a chain by context, as Python makes one
+    except RuntimeError as outer:
+        assert interrupts.cause(outer) is None
