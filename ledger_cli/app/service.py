@@ -8,7 +8,7 @@ register.py); verification is verify.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from itertools import groupby
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     # The parts of one command each: a single write loads none of them.
     from ledger_cli.app.outcomes import Statement
     from ledger_cli.app.queries import Queries
+    from ledger_cli.app.schedules import PostedDue
     from ledger_cli.app.verify import Reconciliation
     from ledger_cli.domain.money import Currency
     from ledger_cli.domain.statements import Entry, StatementRow
@@ -206,6 +207,37 @@ class Ledger:
         # A voided entry and its void cancel out, and no statement will ever show them.
         outstanding = [entry for entry in entries if not entry.status and not entry.void]
         return check, reconciled, outstanding
+
+    def post_due(
+        self, through: date, names: Sequence[str] = (), *, force: bool = False,
+        dry_run: bool = False,
+    ) -> PostedDue:
+        """Record every occurrence due on or before `through` (of the schedules `names`, or
+        all) as the command it describes, in date order, in one transaction: each as a
+        single PostOccurrence would be, so that an occurrence is posted at most once however
+        many runs there are, at once or not. One that is denied (a check past the overdraft
+        limit) is reported and stays due; the others are recorded."""
+        from ledger_cli.app.projections import parse_details
+        from ledger_cli.app.schedules import PostedDue, chosen, pending
+        from ledger_cli.domain.commands import PostOccurrence
+        from ledger_cli.domain.events import SCHEDULE_TYPES
+        from ledger_cli.domain.schedules import fold_schedules
+
+        with self._writing(dry_run=dry_run, existing=True) as writer:
+            rows = writer.store.rows(RowFilter(types=SCHEDULE_TYPES))
+            every = fold_schedules((row.type, parse_details(row.details)) for row in rows)
+            result = PostedDue(through, [], [], dry_run)
+            # Decided against the state, which holds what this run posts as it goes.
+            for item in pending(chosen(every, names), writer.state.occurrences, through):
+                command = PostOccurrence(item.schedule.name, item.date, force)
+                try:
+                    applied = writer.apply(command)
+                except (Denied, InvalidValue) as error:
+                    result.denied.append((item, str(error)))
+                    continue
+                done = outcome(command, applied, writer.state, dry_run=dry_run)
+                result.posted.append((item, done))
+        return result
 
     def restore(self, rows: Callable[[], Iterable[Row]], *, dry_run: bool = False) -> Restored:
         """Append the rows of a backup into a ledger that holds no event: the very same rows

@@ -122,6 +122,19 @@ class Snapshot:
             row for row in self._account_rows() if row.recorded_at <= known
         )
 
+    def balance_at(self, name: str, as_of: date | None, known: str | None) -> int:
+        """The balance of `name` as of `as_of` (None: every entry), as known at `known`
+        (the stored form)."""
+        return self._sum(name, as_of, known)
+
+    def cut(self, known: str | None) -> int:
+        """The last seq recorded at or before `known` (None: the head)."""
+        return self._cut(known)
+
+    def account_rows(self) -> list[Row]:
+        """The log's AccountOpened and AccountClosed rows."""
+        return self._account_rows()
+
     def _sum(self, name: str, as_of: date | None, known: str | None) -> int:
         """The balance of `name` as of `as_of` (None: every entry), as known at `known`.
 

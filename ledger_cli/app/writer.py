@@ -156,6 +156,8 @@ def load_state(store: Store) -> State:
     state.statement_rows = LazyMap(lambda key: store.statement_row(*key))
     state.payee_categories = LazyMap(store.payee_category)
     state.rules, state.rule_count, state.budgets = store.category_settings()
+    state.schedules = LazyMap(store.schedule)
+    state.occurrences = LazyMap(lambda key: store.occurrence(*key))
     return state
 
 

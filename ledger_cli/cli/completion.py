@@ -76,6 +76,23 @@ def complete_category(ctx: typer.Context, incomplete: str) -> list[tuple[str, st
         return []
 
 
+def complete_schedule(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """The ledger's schedules that start with what was typed, with what each repeats."""
+    try:
+        from ledger_cli.app.queries import read
+        from ledger_cli.app.schedules import schedules
+
+        with read(_ledger_path(ctx)) as q:
+            found = schedules(q, None)
+        return [
+            (name, f"{schedule.kind} every {schedule.every}")
+            for name, schedule in sorted(found.items())
+            if name.startswith(incomplete)
+        ]
+    except Exception:
+        return []
+
+
 def _refs(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     from ledger_cli.app.projections import parse_details
     from ledger_cli.app.queries import read

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
 from ledger_cli.errors import InvalidValue
 
+Day = date  # for fields after one named `date`
+
 if TYPE_CHECKING:
     from ledger_cli.domain.statements import Entry
 
@@ -164,6 +166,51 @@ class SetBudget(NamedTuple):
     currency: str | None = None
 
 
+class CreateSchedule(NamedTuple):
+    """A recurring `kind` of entry (deposit, check, withdraw, fee, transfer) of `amount`,
+    every `every` from `start`, within `until` or `times` (`date`: the day it is recorded)."""
+
+    name: str
+    kind: str
+    amount: str
+    every: str
+    start: date
+    date: date
+    until: "Day | None" = None
+    times: int | None = None  # --count
+    account: str = DEFAULT_ACCOUNT
+    to: str | None = None
+    payee: str | None = None
+    memo: str | None = None
+    category: str | None = None
+
+
+class StopSchedule(NamedTuple):
+    """No occurrence of schedule `name` after `last_day`."""
+
+    name: str
+    last_day: date
+    date: date
+
+
+class PostOccurrence(NamedTuple):
+    """Record the occurrence of schedule `schedule` due on `occurrence`, as the command it
+    describes, dated that day and linked to it: at most once."""
+
+    schedule: str
+    occurrence: date
+    force: bool = False
+
+
+class SkipOccurrence(NamedTuple):
+    """The occurrence of `schedule` due on `occurrence` will not be posted."""
+
+    schedule: str
+    occurrence: date
+    date: date
+    reason: str | None = None
+
+
 class Clear(NamedTuple):
     """The bank has these transactions. `account` limits it to that account's entries (a
     transfer has two); `fingerprints` (one per ref) name the statement rows that cleared them."""
@@ -211,6 +258,10 @@ Command = (
     | AddRule
     | RemoveRule
     | SetBudget
+    | CreateSchedule
+    | StopSchedule
+    | PostOccurrence
+    | SkipOccurrence
 )
 
 

@@ -18,7 +18,19 @@ _RECORDED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def today() -> date:
-    """Today's date in local time: the default effective date of a write."""
+    """Today's date in local time: the default effective date of a write, the day `due`
+    and `forecast` start from. `LEDGER_TODAY=YYYY-MM-DD` sets another day (to replay a
+    day's routine, or a tour); recorded times are always the clock's."""
+    import os
+
+    given = os.environ.get("LEDGER_TODAY", "").strip()
+    if given:
+        try:
+            return date.fromisoformat(given)
+        except ValueError:
+            raise InvalidValue(
+                f"LEDGER_TODAY {given!r} is not a date; use YYYY-MM-DD, or unset it"
+            ) from None
     return datetime.now().astimezone().date()
 
 

@@ -18,12 +18,16 @@ from ledger_cli.domain.commands import (
     Clear,
     CloseAccount,
     Command,
+    CreateSchedule,
     Deposit,
     OpenAccount,
     PayInterest,
+    PostOccurrence,
     ReconcileStatement,
     RemoveRule,
     SetBudget,
+    SkipOccurrence,
+    StopSchedule,
     Transfer,
     Unclear,
     Unvoid,
@@ -66,6 +70,10 @@ def decide_in(plan: Plan, command: Command) -> Decision:
             return _bank_entry(plan, command)
         case Categorize() | AddRule() | RemoveRule() | SetBudget():
             return categorizing.decide(plan, command)
+        case CreateSchedule() | StopSchedule() | PostOccurrence() | SkipOccurrence():
+            from ledger_cli.domain import scheduling  # what is coming: only its commands load it
+
+            return scheduling.decide(plan, command, decide_in)
         case Clear() | Unclear() | ReconcileStatement():
             from ledger_cli.domain import clearing  # the bank's side: only its commands load it
 

@@ -30,6 +30,9 @@ class EventType(StrEnum):
     RULE_ADDED = "RuleAdded"
     RULE_REMOVED = "RuleRemoved"
     BUDGET_SET = "BudgetSet"
+    SCHEDULE_CREATED = "ScheduleCreated"
+    SCHEDULE_STOPPED = "ScheduleStopped"
+    OCCURRENCE_SKIPPED = "OccurrenceSkipped"
 
 
 # Events that move money, and so appear in the register; the sign their amount must have
@@ -46,7 +49,19 @@ MONEY_SIGNS: Mapping[str, int] = {
     EventType.FEE_CHARGED: -1,
     EventType.INTEREST_PAID: 1,
 }
-MONEY_TYPES = tuple(sorted(MONEY_SIGNS))  # a tuple: the store writes it into SQL as it is
+MONEY_TYPES = tuple(sorted(MONEY_SIGNS))
+# What the register calls each money event.
+ENTRY_LABELS: Mapping[str, str] = {
+    EventType.FUNDS_DEPOSITED: "deposit",
+    EventType.CHECK_WRITTEN: "check",
+    EventType.CASH_WITHDRAWN: "withdrawal",
+    EventType.TRANSFER_SENT: "transfer out",
+    EventType.TRANSFER_RECEIVED: "transfer in",
+    EventType.TRANSACTION_VOIDED: "void",
+    EventType.VOID_REVERSED: "unvoid",
+    EventType.FEE_CHARGED: "fee",
+    EventType.INTEREST_PAID: "interest",
+}  # a tuple: the store writes it into SQL as it is
 ALL_TYPES = frozenset(EventType)
 
 # The keys an event's details may carry, with the type of their values.
@@ -78,6 +93,16 @@ DETAIL_KEYS: Mapping[str, type] = {
     "pattern": str,  # RuleAdded: the text a description or payee must contain
     "budget": int,  # BudgetSet: the monthly budget in minor units (0: none from then on)
     "month": str,  # BudgetSet: the first month it applies to, YYYY-MM
+    "schedule": str,  # a schedule's events, and an entry posted from it: the schedule's name
+    "occurrence": str,  # OccurrenceSkipped, a posted entry: the day the occurrence was due
+    "entry": str,  # ScheduleCreated: what it repeats (deposit, check, withdraw, fee, transfer)
+    "scheduled_amount": int,  # ScheduleCreated: each occurrence's amount in minor units
+    "account": str,  # ScheduleCreated: the account it concerns (a transfer's: the sending one)
+    "every": str,  # ScheduleCreated: its period (day, 2weeks, month, 3 months, ...)
+    "start": str,  # ScheduleCreated: the day of its first occurrence
+    "until": str,  # ScheduleCreated: no occurrence after this day
+    "count": int,  # ScheduleCreated: at most this many occurrences
+    "stopped_after": str,  # ScheduleStopped: no occurrence after this day
 }
 
 # The events that open and close accounts, and those that change the cleared status of a
@@ -97,6 +122,13 @@ CATEGORY_TYPES = (
     EventType.RULE_ADDED,
     EventType.RULE_REMOVED,
     EventType.TRANSACTION_CATEGORIZED,
+)
+# The events of schedules (recorded on no account: LEDGER_WIDE). An entry posted from a
+# schedule is an ordinary money event whose details name the schedule and the occurrence.
+SCHEDULE_TYPES = (
+    EventType.OCCURRENCE_SKIPPED,
+    EventType.SCHEDULE_CREATED,
+    EventType.SCHEDULE_STOPPED,
 )
 # The money events that are not income or spending: transfers between own accounts.
 TRANSFER_TYPES = (EventType.TRANSFER_RECEIVED, EventType.TRANSFER_SENT)

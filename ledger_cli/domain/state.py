@@ -10,11 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from datetime import date
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ledger_cli.domain.categories import UNCATEGORIZED, Rule, budget_step, payee_key
-from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES, Event, EventType, status_changes
+from ledger_cli.domain.events import (
+    CATEGORY_TYPES,
+    MONEY_TYPES,
+    SCHEDULE_TYPES,
+    Event,
+    EventType,
+    status_changes,
+)
 from ledger_cli.domain.money import DEFAULT_CURRENCY, Currency, format_amount, stored_currency
+
+if TYPE_CHECKING:
+    from ledger_cli.domain.schedules import Schedule
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -155,7 +165,11 @@ class State(_Fields):
 
     Where the money went: `rules` (id -> Rule, in the order added; `rule_count` numbers the
     next), `payee_categories` (a payee, case-folded -> the category last used with it) and
-    `budgets` ((category, currency) -> [(first month, monthly amount)], by month)."""
+    `budgets` ((category, currency) -> [(first month, monthly amount)], by month).
+
+    What is coming: `schedules` (name -> Schedule, stopped ones included: names are never
+    reused) and `occurrences` ((schedule, day) -> (ref, "posted" or "skipped")) for each
+    occurrence already posted or skipped."""
 
     __slots__ = (
         "seq",
@@ -169,6 +183,8 @@ class State(_Fields):
         "rule_count",
         "payee_categories",
         "budgets",
+        "schedules",
+        "occurrences",
     )
 
     def __init__(
@@ -188,6 +204,8 @@ class State(_Fields):
         self.rule_count = 0
         self.payee_categories: MutableMapping[str, str] = {}
         self.budgets: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        self.schedules: MutableMapping[str, Schedule] = {}
+        self.occurrences: MutableMapping[tuple[str, str], tuple[str, str]] = {}
 
     def status(self, ref: str, account: str) -> str:
         return self.cleared.get((ref, account)) or ""
@@ -197,7 +215,7 @@ class State(_Fields):
         keeps everything."""
         parts = (
             self.transactions, self.checks, self.cleared, self.statement_rows,
-            self.payee_categories,
+            self.payee_categories, self.schedules, self.occurrences,
         )
         for part in parts:
             if isinstance(part, LazyMap):
@@ -224,9 +242,14 @@ def evolve(state: State, event: Event) -> State:
             tx.kind, tx.details = event.type, event.details
             tx.category, tx.split = _category_of(event.details)
             _remember_payee(state, event.type, event.details, tx.category)
+            if "occurrence" in event.details:
+                key = (str(event.details["schedule"]), str(event.details["occurrence"]))
+                state.occurrences.setdefault(key, (event.ref, "posted"))
         tx.entries.append((event.account, event.amount))
     elif event.type in CATEGORY_TYPES:
         _evolve_categories(state, event)
+    elif event.type in SCHEDULE_TYPES:
+        _evolve_schedules(state, event)
     if event.type == EventType.TRANSACTION_VOIDED:
         voided = str(event.details["voids"])
         tx.voids = voided
@@ -298,6 +321,17 @@ def _evolve_categories(state: State, event: Event) -> None:
         key, month, amount = budget_step(details)
         kept = [step for step in state.budgets.get(key, []) if step[0] != month]
         state.budgets[key] = sorted([*kept, (month, amount)])
+
+
+def _evolve_schedules(state: State, event: Event) -> None:
+    details = event.details
+    if event.type == EventType.OCCURRENCE_SKIPPED:
+        key = (str(details["schedule"]), str(details["occurrence"]))
+        state.occurrences.setdefault(key, (event.ref, "skipped"))
+        return
+    from ledger_cli.domain.schedules import evolve_schedule  # only a schedule's events load it
+
+    evolve_schedule(state.schedules, event.type, details)
 
 
 def _evolve_status(state: State, event: Event) -> None:

@@ -33,6 +33,7 @@ from ledger_cli.store.records import (
 
 if TYPE_CHECKING:
     from ledger_cli.domain.categories import Rule
+    from ledger_cli.domain.schedules import Schedule
     from ledger_cli.domain.state import AccountState, State, Transaction
     from ledger_cli.domain.statements import Entry
     from ledger_cli.store.readmodels import Changes
@@ -155,6 +156,20 @@ class Store(Protocol):
     ) -> tuple[dict[int, Rule], int, dict[tuple[str, str], list[tuple[str, int]]]]:
         """The live rules by id, the highest rule id ever given, and the budget steps
         ((category, currency) -> [(first month, amount)]), from the read models."""
+        ...
+
+    def schedule(self, name: str) -> Schedule | None:
+        """The schedule `name` as its events leave it (stops included), from the log."""
+        ...
+
+    def occurrence(self, schedule: str, day: str) -> tuple[str, str] | None:
+        """(ref, "posted" or "skipped") of the occurrence of `schedule` due on `day` (ISO),
+        when one was, from the read models."""
+        ...
+
+    def handled(self, through: int) -> list[tuple[str, str, str, str]]:
+        """(schedule, day, ref, "posted" or "skipped") of every occurrence handled by an
+        event up to seq `through`, from the read models."""
         ...
 
     def category_nets(

@@ -17,6 +17,9 @@ number (the last to write it, or the check an unvoid restored), each account's n
 effective day, the bank status of each (ref, account) entry ("" , "c" cleared or "R"
 reconciled), the fingerprints of bank statement rows already cleared, and the position.
 
+And what is coming: each occurrence of a schedule already posted or skipped (the schedules
+themselves are read from their few events, through their own index).
+
 And where the money went: the category of each transaction that `categorize` set again, each
 account's net per category and effective day (transfers left out: `in_reports`), the category
 last used with each payee, the rules and the budget steps.
@@ -76,6 +79,8 @@ class Changes:
         self.rules: list[tuple[int, str, str, str | None, int]] = []
         self.removed_rules: list[int] = []
         self.budgets: list[tuple[str, str, str, int]] = []
+        # (schedule, day, ref, "posted" or "skipped", seq): occurrences handled
+        self.occurrences: list[tuple[str, str, str, str, int]] = []
         self.head: tuple[int, str] | None = None  # (seq, hash) of the last event
 
     def add(self, event: Event, hash_: str, state: State) -> None:
@@ -95,6 +100,10 @@ class Changes:
             self.voided.append((None, restored))
             if "number" in event.details:
                 self.checks.append((event.account, int(event.details["number"]), restored))
+        if "occurrence" in event.details:
+            how = "skipped" if event.type == EventType.OCCURRENCE_SKIPPED else "posted"
+            occurrence = (str(event.details["schedule"]), str(event.details["occurrence"]))
+            self.occurrences.append((*occurrence, event.ref, how, event.seq))
         if event.type in MONEY_TYPES:
             key = (event.account, event.date.isoformat())
             before = self.days.get(key, 0)

@@ -35,7 +35,7 @@ def series_json(data: Series) -> list[dict[str, Any]]:
     ]
 
 
-def _ticks(
+def ticks(
     low: int, high: int, cur: Currency, *, zero: bool, count: int = 5
 ) -> tuple[list[int], list[str]]:
     """Axis ticks at round amounts (1, 2 or 5 times a power of ten, in minor units) from
@@ -100,7 +100,7 @@ def picture(data: Series, *, width: int, height: int, color: bool) -> str:
     plt.plot(xs, [p.balance for p in data.periods], marker="braille", color="cyan")
     plt.title(f"balance of {data.account.name} ({cur.code}) by {data.by}")
     balances = [p.balance for p in data.periods]
-    _axes(plt, _ticks(min(balances), max(balances), cur, zero=False), labels, width)
+    _axes(plt, ticks(min(balances), max(balances), cur, zero=False), labels, width)
     parts.append(plt.build())
 
     plt.clear_figure()
@@ -113,7 +113,7 @@ def picture(data: Series, *, width: int, height: int, color: bool) -> str:
     # which way is which.
     plt.multiple_bar(xs, [ins, outs], color=["green", "red"])
     plt.title("deposits (up) and withdrawals (down)")
-    _axes(plt, _ticks(min(outs), max(ins), cur, zero=True), labels, width)
+    _axes(plt, ticks(min(outs), max(ins), cur, zero=True), labels, width)
     parts.append(plt.build())
     text = "\n".join(parts)
     return text if color else str(plt.uncolorize(text))

@@ -207,9 +207,46 @@ def _describe(result: Outcome) -> str:
                 else f"Budget of {details['category']}: {amount} {cur.code} a month from "
                 f"{details['month']}"
             )
+        case EventType.SCHEDULE_CREATED:
+            text = "Scheduled " + scheduled(details)
+        case EventType.SCHEDULE_STOPPED:
+            text = (
+                f"Stopped schedule {details['schedule']}: no occurrence after "
+                f"{details['stopped_after']}"
+            )
+        case EventType.OCCURRENCE_SKIPPED:
+            text = f"Skipped the occurrence of {details['schedule']} due {details['occurrence']}"
         case _:
             text = f"Recorded {main.type} on {main.account}"
+    if "occurrence" in details and main.type != EventType.OCCURRENCE_SKIPPED:
+        text += f" for schedule {details['schedule']} due {details['occurrence']}"
     return prefix + text
+
+
+def scheduled(details: Mapping[str, object]) -> str:
+    """A schedule in a few words: "rent: check of 1,500.00 on checking to Landlord every
+    month from 2026-04-01, 12 times"."""
+    cur = stored_currency(str(details.get("currency", DEFAULT_CURRENCY)))
+    amount = format_amount(int(str(details["scheduled_amount"])), cur, grouping=True)
+    kind = str(details["entry"])
+    what = {"withdraw": "withdrawal"}.get(kind, kind)
+    where = (
+        f"from {details['account']} to {details['to']}" if kind == "transfer"
+        else f"on {details['account']}"
+    )
+    payee = f" ({'from' if kind == 'deposit' else 'to'} {details['payee']})" if (
+        "payee" in details
+    ) else ""
+    bounds = ""
+    if "until" in details:
+        bounds = f" until {details['until']}"
+    elif "count" in details:
+        count = int(str(details["count"]))
+        bounds = f", {count} time{'' if count == 1 else 's'}"
+    return (
+        f"{details['schedule']}: {what} of {amount} {where}{payee} every {details['every']} "
+        f"from {details['start']}{bounds}"
+    )
 
 
 def _moves(result: Outcome, kind: str) -> str:

@@ -15,24 +15,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledger_cli.domain.categories import decode_split
-from ledger_cli.domain.events import EventType
+from ledger_cli.domain.events import ENTRY_LABELS, EventType
 from ledger_cli.domain.money import Currency, format_amount
 from ledger_cli.view.output import Output
 
 if TYPE_CHECKING:
     from ledger_cli.app.results import AccountInfo, RegisterLine
 
-LABELS = {
-    EventType.FUNDS_DEPOSITED: "deposit",
-    EventType.CHECK_WRITTEN: "check",
-    EventType.CASH_WITHDRAWN: "withdrawal",
-    EventType.TRANSFER_SENT: "transfer out",
-    EventType.TRANSFER_RECEIVED: "transfer in",
-    EventType.TRANSACTION_VOIDED: "void",
-    EventType.VOID_REVERSED: "unvoid",
-    EventType.FEE_CHARGED: "fee",
-    EventType.INTEREST_PAID: "interest",
-}
+LABELS = ENTRY_LABELS
 
 
 HISTORY_COLUMNS = [
@@ -57,6 +47,8 @@ HISTORY_COLUMNS = [
     "amended_by",
     "unvoids",
     "restores",
+    "schedule",
+    "occurrence",
 ]
 # `history --all --csv`: the columns of `export --format csv`.
 EVERY_ACCOUNT_COLUMNS = ["account", "currency", *HISTORY_COLUMNS]
@@ -102,6 +94,8 @@ def history_record(line: RegisterLine, cur: Currency) -> dict[str, Any]:
         "amended_by": details.get("amended_by"),
         "unvoids": details.get("unvoids"),
         "restores": details.get("restores"),
+        "schedule": details.get("schedule"),
+        "occurrence": details.get("occurrence"),
     }
 
 
@@ -252,6 +246,8 @@ def _note(record: Mapping[str, Any]) -> str:
                  f"{reason}"]
     else:
         parts = [str(record["memo"] or "")]
+    if record["schedule"]:
+        parts.append(f"schedule {record['schedule']}")
     if record["amends"]:
         parts.append(f"amends {record['amends']}")
     if record["voided_by"]:

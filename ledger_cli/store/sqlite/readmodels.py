@@ -82,6 +82,26 @@ def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
     )
 
 
+def occurrence(conn: sqlite3.Connection, schedule: str, day: str) -> tuple[str, str] | None:
+    """(ref, "posted" or "skipped") of an occurrence already handled."""
+    found = conn.execute(
+        "SELECT ref, how FROM rm_occurrences WHERE schedule = ? AND date = ?", (schedule, day)
+    ).fetchone()
+    return None if found is None else (str(found[0]), str(found[1]))
+
+
+def handled(conn: sqlite3.Connection, through: int) -> list[tuple[str, str, str, str]]:
+    """(schedule, day, ref, how) of each occurrence handled by an event up to seq `through`."""
+    return [
+        (str(name), str(day), str(ref), str(how))
+        for name, day, ref, how in conn.execute(
+            "SELECT schedule, date, ref, how FROM rm_occurrences WHERE seq <= ? "
+            "ORDER BY schedule, date",
+            (through,),
+        )
+    ]
+
+
 def payee_category(conn: sqlite3.Connection, key: str) -> str | None:
     found = conn.execute("SELECT category FROM rm_payees WHERE payee = ?", (key,)).fetchone()
     return None if found is None else str(found[0])
@@ -328,6 +348,9 @@ def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:
     )
     _add_days(conn, changes.days)
     _save_categories(conn, changes)
+    # The first posting of an occurrence stays its posting (an amend's replacement is not one).
+    conn.executemany("INSERT OR IGNORE INTO rm_occurrences VALUES (?, ?, ?, ?, ?)",
+                     changes.occurrences)
     conn.execute(
         "INSERT OR REPLACE INTO rm_position VALUES (1, ?, ?, ?)",
         (*changes.head, state.transaction_count),

@@ -124,6 +124,16 @@ def rebuild(conn: sqlite3.Connection) -> None:
         ),
     )
     _rebuild_categories(conn)
+    # Each occurrence handled: by the first event that posted or skipped it.
+    conn.execute(
+        """
+        INSERT OR IGNORE INTO rm_occurrences
+        SELECT json_extract(details, '$.schedule'), json_extract(details, '$.occurrence'), ref,
+               CASE WHEN type = ? THEN 'skipped' ELSE 'posted' END, seq
+          FROM events WHERE json_extract(details, '$.occurrence') IS NOT NULL ORDER BY seq
+        """,
+        (T.OCCURRENCE_SKIPPED,),
+    )
     head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     if head is not None:
         count = conn.execute("SELECT count(*) FROM rm_transactions").fetchone()[0]

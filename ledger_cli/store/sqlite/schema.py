@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 APPLICATION_ID = 0x4C454447  # "LEDG"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 EVENTS_TABLE = """
 CREATE TABLE events (
@@ -81,6 +81,7 @@ READ_MODEL_TABLES = (
     "rm_payees",
     "rm_rules",
     "rm_budgets",
+    "rm_occurrences",
     "rm_position",
 )
 
@@ -187,6 +188,28 @@ CATEGORY_MONTHS = """CREATE TABLE IF NOT EXISTS rm_category_months (
     ) STRICT, WITHOUT ROWID"""
 
 
+# Migration 5, what is coming: each occurrence of a schedule already posted (the ref of the
+# entry that posted it first) or skipped (the ref of the skip), and the seq that did it, so that
+# `due` and `forecast` as known at an earlier moment keep only those recorded by then.
+OCCURRENCES = """CREATE TABLE IF NOT EXISTS rm_occurrences (
+        schedule TEXT    NOT NULL,
+        date     TEXT    NOT NULL,
+        ref      TEXT    NOT NULL,
+        how      TEXT    NOT NULL,
+        seq      INTEGER NOT NULL,
+        PRIMARY KEY (schedule, date)
+    ) STRICT, WITHOUT ROWID"""
+
+
+def schedule_index() -> str:
+    """The index of the schedules' own events (created, stopped, an occurrence skipped): few,
+    read by every `due` and `forecast` without a scan of the log."""
+    from ledger_cli.domain.events import SCHEDULE_TYPES
+    from ledger_cli.store.sqlite.sql import type_in
+
+    return f"CREATE INDEX events_schedules ON events (seq) WHERE {type_in(SCHEDULE_TYPES)}"
+
+
 def partial_indexes() -> list[str]:
     """The indexes of the few rows some reads want, found without a scan of the log: the
     AccountOpened and AccountClosed rows, and per account the events that change a
@@ -243,6 +266,12 @@ def migrate(conn: sqlite3.Connection) -> None:
     @migrations(name="0004_category_months")
     def create_category_months(db: Database) -> None:
         db.execute(CATEGORY_MONTHS)
+        db.execute("DELETE FROM rm_position")  # derived by the next write
+
+    @migrations(name="0005_schedules")
+    def create_occurrences(db: Database) -> None:
+        db.execute(OCCURRENCES)
+        db.execute(schedule_index())
         db.execute("DELETE FROM rm_position")  # derived by the next write
 
     migrations.apply(Database(conn, execute_plugins=False))

@@ -44,6 +44,7 @@ from ledger_cli.store.sqlite.sql import exact_total, type_in
 if TYPE_CHECKING:
     # The write side's modules load only when a command writes: a query needs none of them.
     from ledger_cli.domain.categories import Rule
+    from ledger_cli.domain.schedules import Schedule
     from ledger_cli.domain.state import AccountState, State, Transaction
     from ledger_cli.domain.statements import Entry
     from ledger_cli.store.readmodels import Changes
@@ -341,6 +342,31 @@ class SqliteStore:
 
         with translate_errors(self.path):
             return category_settings(self.conn)
+
+    def schedule(self, name: str) -> Schedule | None:
+        import json
+
+        from ledger_cli.domain.events import SCHEDULE_TYPES
+        from ledger_cli.domain.schedules import fold_schedules
+
+        rows = self.rows(RowFilter(types=SCHEDULE_TYPES))
+        found = fold_schedules(
+            (row.type, details) for row in rows
+            if (details := json.loads(row.details)).get("schedule") == name
+        )
+        return found.get(name)
+
+    def occurrence(self, schedule: str, day: str) -> tuple[str, str] | None:
+        from ledger_cli.store.sqlite.readmodels import occurrence
+
+        with translate_errors(self.path):
+            return occurrence(self.conn, schedule, day)
+
+    def handled(self, through: int) -> list[tuple[str, str, str, str]]:
+        from ledger_cli.store.sqlite.readmodels import handled
+
+        with translate_errors(self.path):
+            return handled(self.conn, through)
 
     def category_nets(
         self, accounts: Sequence[str], since: date | None, through: date | None, by: str
