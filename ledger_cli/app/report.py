@@ -41,6 +41,9 @@ class ReportRow(NamedTuple):
     budget: dict[str, int | None] | None = None  # by label; None where no budget is in force
     left: dict[str, int | None] | None = None
     over: list[str] = []
+    # The scheduled spending still to come in the period that holds today (occurrences not
+    # yet posted or skipped, from today through the period's end; None in other periods).
+    scheduled: dict[str, int | None] | None = None
 
 
 class Report(NamedTuple):
@@ -91,6 +94,7 @@ def report(queries: Snapshot, options: Options) -> list[Report]:
         queries.account(name, options.known_at)
     nets = _nets(queries, names, options)
     budgets = budget_steps(queries, options.known_at) if options.budget else {}
+    coming = _scheduled(queries, names, options) if options.budget else {}
     by_currency: dict[str, list[Net]] = defaultdict(list)
     currencies = {name: known[name].currency for name in names}
     for net in nets:
@@ -105,7 +109,8 @@ def report(queries: Snapshot, options: Options) -> list[Report]:
     for code in sorted(by_currency):
         cur = next(c for c in currencies.values() if c.code == code)
         steps = {cat: s for (cat, c), s in budgets.items() if c == code}
-        found.append(_build(queries, options, cur, by_currency[code], steps))
+        scheduled = {cat: amount for (c, cat), amount in coming.items() if c == code}
+        found.append(_build(queries, options, cur, by_currency[code], steps, scheduled))
     return found
 
 
@@ -215,6 +220,7 @@ def _build(
     cur: Currency,
     nets: list[Net],
     budgets: dict[str, list[tuple[str, int]]],
+    scheduled: dict[str, int] | None = None,
 ) -> Report:
     """The rows and totals of one currency's report. Each category shows its subtree: its own
     entries and its children's; its section is that of its subtree's net over the report (so a
@@ -264,6 +270,7 @@ def _build(
             row = ReportRow(name, depth, kind, values, sum(values.values()))
             if options.budget and kind == "spending" and name in budgets and window:
                 row = _with_budget(row, budgets[name], labels, options.by, window)
+                row = _with_scheduled(row, scheduled or {}, labels, options.by)
             elif not any(values.values()):
                 continue  # nothing moved here in the report's periods
             rows.append(row)
@@ -314,6 +321,51 @@ def _with_budget(
         if amount is not None and row.amounts[label] > amount
     ]
     return row._replace(budget=budget, left=left, over=over)
+
+
+def _scheduled(
+    queries: Snapshot, names: Sequence[str], options: Options
+) -> dict[tuple[str, str], int]:
+    """(currency code, category) -> the spending the schedules of `names` still have to post
+    in the period of `options.by` that holds today: the occurrences neither posted nor
+    skipped through that period's end (an overdue one is still to come). Their category is
+    the schedule's, else the one a rule or the payee's last would give."""
+    from ledger_cli.app.categories import rules as rules_known
+    from ledger_cli.app.schedules import handled, pending, schedules
+    from ledger_cli.domain.categories import resolve
+    from ledger_cli.domain.dates import today
+    from ledger_cli.domain.periods import period_end
+    from ledger_cli.domain.state import LazyMap
+
+    end = period_end(today(), options.by)
+    found = [
+        schedule for schedule in schedules(queries, options.known_at).values()
+        if schedule.kind in ("check", "withdraw", "fee") and schedule.account in names
+    ]
+    if not found:
+        return {}
+    rules = rules_known(queries, options.known_at)
+    payees: LazyMap[str, str] = LazyMap(queries.store.payee_category)
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for item in pending(found, handled(queries, options.known_at), end):
+        schedule = item.schedule
+        category = schedule.category or resolve(rules, payees, schedule.payee)[0]
+        totals[(schedule.currency, category)] += schedule.amount
+    return totals
+
+
+def _with_scheduled(
+    row: ReportRow, scheduled: dict[str, int], labels: list[str], by: str
+) -> ReportRow:
+    """A budgeted row with the scheduled spending still to come in its subtree, in the
+    period that holds today (when the report shows it)."""
+    from ledger_cli.domain.dates import today
+
+    current = label_of(today(), by)
+    amount = sum(value for name, value in scheduled.items() if within(name, row.name))
+    return row._replace(
+        scheduled={label: amount if label == current else None for label in labels}
+    )
 
 
 def _months(label: str, by: str) -> list[str]:

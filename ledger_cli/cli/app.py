@@ -337,6 +337,10 @@ def write(
             f"recorded as {result.ref}, but the output could not be written: "
             f"{error.strerror or error}"
         ) from error
+    if not dry_run:
+        from ledger_cli.cli.reminders import remind
+
+        remind(file.path, as_json)
 
 
 def read(ctx: typer.Context, *, damaged_ok: bool = False) -> "AbstractContextManager[Queries]":

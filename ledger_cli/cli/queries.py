@@ -73,6 +73,10 @@ def balance(
         else:
             items = q.balances(day, known) if all_ else [q.balance(account, day, known)]
     balances(Output(), items, as_json=as_json, single=not all_)
+    from ledger_cli.cli.app import chosen_file
+    from ledger_cli.cli.reminders import remind
+
+    remind(chosen_file(ctx).path, as_json)
 
 
 @commands.command()

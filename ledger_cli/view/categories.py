@@ -43,6 +43,7 @@ def report_json(report: Report) -> dict[str, Any]:
             item["budget"] = None if row.budget is None else money(row.budget)
             item["left"] = None if row.left is None else money(row.left)
             item["over"] = list(row.over)
+            item["scheduled"] = None if row.scheduled is None else money(row.scheduled)
         rows.append(item)
     return {
         "by": report.by,
@@ -209,14 +210,19 @@ def _budget_text(output: Output, item: Report) -> None:
             budget, left = row.budget[label], row.left[label]
             if budget is None or left is None:
                 continue  # no budget in force in that period
+            coming = (row.scheduled or {}).get(label)
+            mark = "OVER" if label in row.over else ""
+            if not mark and coming and coming > left:
+                mark = "over with scheduled"
             rows.append(
                 [
                     row.name,
                     label,
                     format_amount(budget, cur, grouping=True),
                     format_amount(row.amounts[label], cur, grouping=True),
+                    "" if coming is None else format_amount(coming, cur, grouping=True),
                     format_amount(left, cur, grouping=True),
-                    "OVER" if label in row.over else "",
+                    mark,
                 ]
             )
     output.line()
@@ -224,9 +230,9 @@ def _budget_text(output: Output, item: Report) -> None:
         output.line("No budget is set for these categories (`ledger budget CATEGORY AMOUNT`).")
         return
     output.table(
-        ["category", "period", "budget", "actual", "left", ""],
+        ["category", "period", "budget", "actual", "scheduled", "left", ""],
         rows,
-        right=(2, 3, 4),
+        right=(2, 3, 4, 5),
         title=f"Budget and actual spending ({cur.code})",
     )
 
