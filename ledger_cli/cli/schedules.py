@@ -207,7 +207,7 @@ def due(
         str | None,
         typer.Option(
             "--date",
-            help="The day of the occurrence --skip skips: YYYY-MM-DD, 'today' or 'yesterday'.",
+            help="The day of the occurrence to skip: YYYY-MM-DD, 'today' or 'yesterday'.",
             metavar="DAY",
         ),
     ] = None,

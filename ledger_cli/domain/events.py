@@ -97,7 +97,7 @@ DETAIL_KEYS: Mapping[str, type] = {
     "occurrence": str,  # OccurrenceSkipped, a posted entry: the day the occurrence was due
     "entry": str,  # ScheduleCreated: what it repeats (deposit, check, withdraw, fee, transfer)
     "scheduled_amount": int,  # ScheduleCreated: each occurrence's amount in minor units
-    "account": str,  # ScheduleCreated: the account it concerns (a transfer's: the sending one)
+    "schedule_account": str,  # ScheduleCreated: its account (a transfer: the sending one)
     "every": str,  # ScheduleCreated: its period (day, 2weeks, month, 3 months, ...)
     "start": str,  # ScheduleCreated: the day of its first occurrence
     "until": str,  # ScheduleCreated: no occurrence after this day

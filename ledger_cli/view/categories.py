@@ -229,10 +229,16 @@ def _budget_text(output: Output, item: Report) -> None:
     if not rows:
         output.line("No budget is set for these categories (`ledger budget CATEGORY AMOUNT`).")
         return
+    if not any(row[4] for row in rows):
+        # No schedule has spending to come: no column for it.
+        rows = [row[:4] + row[5:] for row in rows]
+        headers = ["category", "period", "budget", "actual", "left", ""]
+    else:
+        headers = ["category", "period", "budget", "actual", "scheduled", "left", ""]
     output.table(
-        ["category", "period", "budget", "actual", "scheduled", "left", ""],
+        headers,
         rows,
-        right=(2, 3, 4, 5),
+        right=tuple(range(2, len(headers) - 1)),
         title=f"Budget and actual spending ({cur.code})",
     )
 

@@ -231,8 +231,8 @@ def scheduled(details: Mapping[str, object]) -> str:
     kind = str(details["entry"])
     what = {"withdraw": "withdrawal"}.get(kind, kind)
     where = (
-        f"from {details['account']} to {details['to']}" if kind == "transfer"
-        else f"on {details['account']}"
+        f"from {details['schedule_account']} to {details['to']}" if kind == "transfer"
+        else f"on {details['schedule_account']}"
     )
     payee = f" ({'from' if kind == 'deposit' else 'to'} {details['payee']})" if (
         "payee" in details

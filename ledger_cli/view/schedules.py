@@ -291,19 +291,18 @@ def forecast_picture(data: Forecast, *, width: int, height: int, color: bool) ->
         plt.theme("clear")
     plt.plot(xs, balances, marker="braille", color="cyan")
     plt.plot(xs, [floor] * days, marker="braille", color="red")
-    plt.title(
-        f"projected balance of {data.account} ({cur.code}), {data.start.isoformat()} to "
-        f"{data.through.isoformat()}; the lower line: the overdraft limit "
-        f"({_money(floor, cur)})"
-    )
+    # A short title: plotext leaves out one wider than the plot.
+    plt.title(f"{data.account} ({cur.code}): projected balance; flat line: overdraft limit")
     low, high = min([*balances, floor]), max([*balances, floor])
     yticks = ticks(low, high, cur, zero=False)
     plt.xlim(0, days + 1)
     plt.ylim(yticks[0][0], yticks[0][-1])
     plt.yticks(*yticks)
     labels = [(data.start + timedelta(days=x - 1)).isoformat() for x in xs]
-    step = max(days // max((width - 12) // 12, 1), 1)
-    plt.xticks(xs[::step], labels[::step])
+    # The first, middle and last days only: plotext places more labels differently from one
+    # run to the next.
+    marks = sorted({1, (days + 1) // 2, days})
+    plt.xticks(marks, [labels[x - 1] for x in marks])
     text = str(plt.build())
     return text if color else str(plt.uncolorize(text))
 
