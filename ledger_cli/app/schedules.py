@@ -7,7 +7,8 @@ seq that handled it, so that an earlier knowledge time keeps those handled by th
 balance from the day totals, and the post-dated entries from the index by account and date.
 """
 
-from __future__ import annotations
+# No postponed annotations: typing.NamedTuple would compile each string annotation into a
+# ForwardRef (see domain/events.py).
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -41,7 +42,7 @@ class PostedDue(NamedTuple):
     with the reason."""
 
     through: date
-    posted: list[tuple[Due, Outcome]]
+    posted: "list[tuple[Due, Outcome]]"
     denied: list[tuple[Due, str]]
     dry_run: bool
 
@@ -71,14 +72,14 @@ class Forecast(NamedTuple):
     known_at: str | None
 
 
-def schedules(queries: Snapshot, known_at: datetime | None) -> dict[str, Schedule]:
+def schedules(queries: "Snapshot", known_at: datetime | None) -> dict[str, Schedule]:
     """Every schedule as known at `known_at`, stopped ones included, by name."""
     known = queries.known_text(known_at)
     rows = queries.store.rows(queries.known_filter(known, types=SCHEDULE_TYPES))
     return fold_schedules((row.type, parse_details(row.details)) for row in rows)
 
 
-def handled(queries: Snapshot, known_at: datetime | None) -> Handled:
+def handled(queries: "Snapshot", known_at: datetime | None) -> Handled:
     """The occurrences posted or skipped as known at `known_at`: from the read models when
     they describe the log, else from the log itself."""
     known = queries.known_text(known_at)
@@ -112,7 +113,7 @@ def pending(
 
 
 def due(
-    queries: Snapshot,
+    queries: "Snapshot",
     through: date,
     known_at: datetime | None = None,
     names: Sequence[str] = (),
@@ -142,13 +143,13 @@ def next_due(schedule: Schedule, done: Mapping[tuple[str, str], object]) -> date
     return None
 
 
-def overdue(queries: Snapshot, today: date) -> int:
+def overdue(queries: "Snapshot", today: date) -> int:
     """How many occurrences are due on or before `today` (the reminder's count)."""
     return len(due(queries, today))
 
 
 def forecast(
-    queries: Snapshot,
+    queries: "Snapshot",
     name: str,
     today: date,
     through: date | None = None,
@@ -217,7 +218,7 @@ def forecast(
 
 
 def _entries_after(
-    queries: Snapshot, name: str, today: date, through: date, known: str | None
+    queries: "Snapshot", name: str, today: date, through: date, known: str | None
 ) -> RowFilter:
     """The account's money entries effective after today and by `through`, recorded by
     `known`."""
@@ -225,7 +226,7 @@ def _entries_after(
     return where._replace(account=name, since=today + timedelta(days=1), as_of=through)
 
 
-def overdraft_limit(queries: Snapshot, name: str, known_at: datetime | None) -> int:
+def overdraft_limit(queries: "Snapshot", name: str, known_at: datetime | None) -> int:
     """The overdraft limit account `name` was opened with (a limit never changes)."""
     limit = 0
     known = queries.known_text(known_at)

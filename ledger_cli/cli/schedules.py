@@ -25,7 +25,6 @@ from ledger_cli.cli.options import (
     whole_number,
 )
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
-from ledger_cli.domain.commands import CreateSchedule, SkipOccurrence, StopSchedule
 from ledger_cli.domain.dates import check_too_early, check_write_date, parse_date, today
 from ledger_cli.errors import Denied, InvalidValue
 
@@ -125,6 +124,8 @@ def schedule_add(
     )
     last = None if until is None else check_too_early(parse_date(until, "--until"), "--until")
     times = whole_number(count, "--count")
+    from ledger_cli.domain.commands import CreateSchedule
+
     command = CreateSchedule(
         name, kind, amount, every, first, today(), last, times, account, to, payee, memo,
         category,
@@ -178,6 +179,8 @@ def schedule_stop(
     Example:
       ledger schedule stop rent --date 2026-12-31
     """
+    from ledger_cli.domain.commands import StopSchedule
+
     day = today() if last_day is None else check_too_early(parse_date(last_day))
     write(ctx, StopSchedule(name, day, today()), as_json, key, dry_run)
 
@@ -292,6 +295,8 @@ def _skip(
     if names or through is not None or known_at is not None:
         raise InvalidValue("--skip takes one schedule and --date; NAME, --through and "
                            "--known-at go with listing or --post")
+    from ledger_cli.domain.commands import SkipOccurrence
+
     occurrence = check_too_early(parse_date(day))
     write(ctx, SkipOccurrence(name, occurrence, today(), reason), as_json, key, dry_run)
 

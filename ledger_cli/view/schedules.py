@@ -8,7 +8,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ledger_cli.domain.money import Currency, format_amount, stored_currency
-from ledger_cli.view.outcome import DRY_RUN, line, record
 from ledger_cli.view.output import Output, clean
 
 if TYPE_CHECKING:
