@@ -133,6 +133,8 @@ def due_listing(output: Output, items: Sequence[Due], through: date, *, as_json:
 def posted(output: Output, result: PostedDue, *, as_json: bool) -> None:
     """`due --post`: each occurrence recorded (its result line) and each denied (on stderr,
     with the reason)."""
+    from ledger_cli.view.outcome import DRY_RUN, line, record
+
     if as_json:
         output.json({
             "through": result.through.isoformat(),
