@@ -267,9 +267,15 @@ def due(
     from ledger_cli.app.service import Ledger
     from ledger_cli.view.schedules import posted
 
+    # What --post records is dated on its due days: as far ahead as any write may be.
+    check_write_date(day, "--through")
+
     file = chosen_file(ctx)
     result = Ledger(file.path).post_due(day, names or (), force=force, dry_run=dry_run)
     posted(Output(), result, as_json=as_json)
+    from ledger_cli.cli.reminders import remind
+
+    remind(file.path, as_json)  # what is still due (other schedules, denied occurrences)
     if result.denied:
         count = len(result.denied)
         raise Denied(

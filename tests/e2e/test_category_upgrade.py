@@ -43,7 +43,7 @@ HLEDGER = shutil.which("hledger")
 BEAN_CHECK = shutil.which("bean-check", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
 
 # What version 2 had (`sqlite_schema` names, SQLite's own autoindexes left out), and what
-# migration 0003 adds to it.
+# migrations 0003 to 0005 add to it (categories, their months, the schedules' occurrences).
 VERSION_2_OBJECTS = {
     "_sqlite_migrations", "idx__sqlite_migrations_migration_set_name",
     "events", "events_account_date", "events_ref", "events_accounts", "events_status",
@@ -59,8 +59,9 @@ VERSION_3_TABLES = [
     "rm_payees",
     "rm_rules",
     "rm_budgets",
+    "rm_occurrences",
 ]
-VERSION_3_INDEXES = ["events_categories"]
+VERSION_3_INDEXES = ["events_categories", "events_schedules"]
 
 OPENED = {"currency": "USD", "overdraft_limit": 0}
 
@@ -210,7 +211,8 @@ def old_ledger(ledger_db: Path, run_ledger: LedgerProcess) -> Path:
         ledger_db,
         *(f"DROP TABLE {name}" for name in VERSION_3_TABLES),
         *(f"DROP INDEX {name}" for name in VERSION_3_INDEXES),
-        "DELETE FROM _sqlite_migrations WHERE name IN ('0003_categories', '0004_category_months')",
+        "DELETE FROM _sqlite_migrations WHERE name IN "
+        "('0003_categories', '0004_category_months', '0005_schedules')",
         "PRAGMA user_version = 2",
     )
     assert schema_objects(ledger_db) == VERSION_2_OBJECTS
@@ -308,9 +310,10 @@ def test_the_first_write_migrates_to_version_3_and_changes_no_answer(
     result = run_ledger.ok_json("check", "45", "--date", "2026-02-10", "--payee", "Bookshop",
                                 "-c", "leisure:books")
     assert result["ref"] == "T14" and result["balance"] == "3490.00", result
-    assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 4
+    assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 5
     assert migrations_of(old_ledger) == [
-        "0001_events", "0002_read_models", "0003_categories", "0004_category_months"
+        "0001_events", "0002_read_models", "0003_categories", "0004_category_months",
+        "0005_schedules",
     ]
     assert schema_objects(old_ledger) >= VERSION_2_OBJECTS | {*VERSION_3_TABLES,
                                                               *VERSION_3_INDEXES}
@@ -340,7 +343,7 @@ def test_old_entries_are_categorised_voided_and_restored_like_new_ones(
 ) -> None:
     categorized = run_ledger.ok_json("categorize", "T3", "-c", "income:salary")
     assert categorized["category"] == "income:salary", categorized
-    assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 4
+    assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 5
     # a legacy void, a legacy transfer and a legacy voided entry cannot be categorised
     for ref in ("T9", "T6", "T8"):
         assert run_ledger.denied("categorize", ref, "-c", "misc").startswith("ledger: "), ref
@@ -367,7 +370,7 @@ def test_keys_recorded_before_categories_still_repeat(
 ) -> None:
     if first == "after an upgrade":
         run_ledger.ok("deposit", "10", "--date", "2026-02-05", "-c", "gifts")
-        assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 4
+        assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 5
     count = event_count(old_ledger)
     for key, typed, _, _ in KEYED:
         again = run_ledger.ok(*typed, "--id", key, "--json")
