@@ -19,7 +19,7 @@ from ledger_cli.domain.events import ENTRY_LABELS, MONEY_TYPES, SCHEDULE_TYPES, 
 from ledger_cli.domain.money import Currency
 from ledger_cli.domain.schedules import Schedule, check_schedule_name, fold_schedules
 from ledger_cli.errors import Denied
-from ledger_cli.store.base import Order, RowFilter
+from ledger_cli.store.base import Order, Row, RowFilter
 
 if TYPE_CHECKING:
     from ledger_cli.app.outcomes import Outcome
@@ -99,16 +99,23 @@ def handled(queries: "Snapshot", known_at: datetime | None) -> Handled:
 
 
 def pending(
-    found: Iterable[Schedule], done: Mapping[tuple[str, str], object], through: date
+    found: Iterable[Schedule], done: Mapping[tuple[str, str], object], through: date,
+    *, money_in_first: bool = False,
 ) -> list[Due]:
     """The occurrences of `found` through `through` that are neither posted nor skipped, in
-    date order (then by schedule name)."""
+    date order, then by schedule name; `money_in_first`: within a day, deposits first (a
+    posting is decided against what the day's deposits bring)."""
     items = [
         Due(schedule, day)
         for schedule in found
         for day in schedule.occurrences(through)
         if (schedule.name, day.isoformat()) not in done
     ]
+    if money_in_first:
+        return sorted(
+            items,
+            key=lambda item: (item.date, item.schedule.kind != "deposit", item.schedule.name),
+        )
     return sorted(items, key=lambda item: (item.date, item.schedule.name))
 
 
@@ -167,6 +174,11 @@ def forecast(
         raise Denied(f"--through {through.isoformat()} is before today ({today.isoformat()})")
     known = queries.known_text(known_at)
     start_balance = balance = queries.balance_at(name, today, known)
+    rows = list(
+        queries.store.rows(
+            _entries_after(queries, name, today, through, known), order=Order.REGISTER
+        )
+    )
     entries = [
         (
             date.fromisoformat(row.date), 0, row.seq, "",
@@ -176,9 +188,7 @@ def forecast(
                 _text(parse_details(row.details).get("payee")), row.amount, 0,
             ),
         )
-        for row in queries.store.rows(
-            _entries_after(queries, name, today, through, known), order=Order.REGISTER
-        )
+        for row in _never_taken(rows)
     ]
     coming = []
     for occ in pending(
@@ -215,6 +225,24 @@ def forecast(
         name, info.currency, limit, today, through, start_balance,
         items, lowest, first_overdraft, queries.knowledge(known_at),
     )
+
+
+def _never_taken(rows: list[Row]) -> list[Row]:
+    """The post-dated entries less those voided before their day came, with their voids: a
+    voided check that was never cashed is no money out, and no dip in the projection."""
+    voided: set[str] = set()
+    for row in rows:
+        if row.type == EventType.TRANSACTION_VOIDED:
+            voided.add(str(parse_details(row.details).get("voids")))
+    pairs = voided & {row.ref for row in rows}
+    return [
+        row for row in rows
+        if row.ref not in pairs
+        and not (
+            row.type == EventType.TRANSACTION_VOIDED
+            and str(parse_details(row.details).get("voids")) in pairs
+        )
+    ]
 
 
 def _entries_after(

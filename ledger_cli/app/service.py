@@ -215,8 +215,9 @@ class Ledger:
         """Record every occurrence due on or before `through` (of the schedules `names`, or
         all) as the command it describes, in date order, in one transaction: each as a
         single PostOccurrence would be, so that an occurrence is posted at most once however
-        many runs there are, at once or not. One that is denied (a check past the overdraft
-        limit) is reported and stays due; the others are recorded."""
+        many runs there are, at once or not. Within a day, deposits come first. One that is
+        denied (a check past the overdraft limit) is reported and stays due; the others are
+        recorded."""
         from ledger_cli.app.projections import parse_details
         from ledger_cli.app.schedules import PostedDue, chosen, pending
         from ledger_cli.domain.commands import PostOccurrence
@@ -228,7 +229,9 @@ class Ledger:
             every = fold_schedules((row.type, parse_details(row.details)) for row in rows)
             result = PostedDue(through, [], [], dry_run)
             # Decided against the state, which holds what this run posts as it goes.
-            for item in pending(chosen(every, names), writer.state.occurrences, through):
+            for item in pending(
+                chosen(every, names), writer.state.occurrences, through, money_in_first=True
+            ):
                 command = PostOccurrence(item.schedule.name, item.date, force)
                 try:
                     applied = writer.apply(command)

@@ -278,9 +278,10 @@ def due(
     remind(file.path, as_json)  # what is still due (other schedules, denied occurrences)
     if result.denied:
         count = len(result.denied)
+        recorded = "would be recorded" if dry_run else "were recorded"
         raise Denied(
             f"{count} occurrence{' was' if count == 1 else 's were'} denied and stay"
-            f"{'s' if count == 1 else ''} due; the others were recorded"
+            f"{'s' if count == 1 else ''} due; the others {recorded}"
         )
 
 

@@ -175,3 +175,22 @@ def test_schedule_add_refusals() -> None:
     assert denied("due", "--skip", "x", "--date", "2026-04-01") == (
         "ledger: schedule 'x' has no occurrence on 2026-04-01; the next is on 2026-04-30"
     )
+
+
+def test_the_days_deposits_are_posted_before_its_checks() -> None:
+    ok("schedule", "add", "ch", "check", "50", "--every", "month", "--start", "2026-03-24")
+    ok("schedule", "add", "pay", "deposit", "80", "--every", "month", "--start", "2026-03-24")
+    out = ok("due", "--post")
+    assert [line.split(" for schedule ")[1].split(" ")[0] for line in out.splitlines()] == [
+        "pay", "ch"
+    ]
+    assert ok("balance") == "checking: 30.00 USD\n"
+
+
+def test_a_dry_run_with_a_denial_says_nothing_was_recorded() -> None:
+    ok("schedule", "add", "ch", "check", "50", "--every", "month", "--start", "2026-03-24")
+    code, out, err = cli("due", "--post", "--dry-run")
+    assert code == 1 and out == ""
+    assert err.splitlines()[-1] == (
+        "ledger: 1 occurrence was denied and stays due; the others would be recorded"
+    )
