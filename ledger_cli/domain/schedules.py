@@ -58,8 +58,9 @@ def parse_every(text: str) -> Every:
     word = " ".join(text.strip().lower().split())
     if word in _NAMED:
         return Every(*_NAMED[word])
-    if word.rstrip("s") in _UNITS:
-        return Every(1, _UNITS[word.rstrip("s")])
+    unit = word[:-1] if word.endswith("s") else word
+    if unit in _UNITS:
+        return Every(1, _UNITS[unit])
     found = _EVERY.fullmatch(word)
     if found is None or not 1 <= int(found[1]) <= MAX_EVERY:
         raise InvalidValue(
