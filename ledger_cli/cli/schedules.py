@@ -273,9 +273,10 @@ def due(
     file = chosen_file(ctx)
     result = Ledger(file.path).post_due(day, names or (), force=force, dry_run=dry_run)
     posted(Output(), result, as_json=as_json)
-    from ledger_cli.cli.reminders import remind
+    if not dry_run:
+        from ledger_cli.cli.reminders import remind
 
-    remind(file.path, as_json)  # what is still due (other schedules, denied occurrences)
+        remind(file.path, as_json)  # what is still due (other schedules, denied occurrences)
     if result.denied:
         count = len(result.denied)
         recorded = "would be recorded" if dry_run else "were recorded"
