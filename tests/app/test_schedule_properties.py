@@ -342,7 +342,12 @@ def _run(ledger: Ledger, model: Model, day: date, names: tuple[str, ...]) -> Non
     then by name, each decided against the balance the ones before it left; a denied one
     stays due."""
     expected_posted, expected_denied = [], []
-    for occurrence, name in model.pending(day, names):
+    # `due --post` decides a day's deposits first, then the rest by name.
+    in_order = sorted(
+        model.pending(day, names),
+        key=lambda item: (item[0], model.schedules[item[1]].kind != "deposit", item[1]),
+    )
+    for occurrence, name in in_order:
         s = model.schedules[name]
         if model.allowed(s):
             expected_posted.append((name, occurrence, model.post(s, occurrence)))
