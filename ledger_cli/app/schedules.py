@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, NamedTuple
 from ledger_cli.app.projections import parse_details
 from ledger_cli.domain.events import ENTRY_LABELS, MONEY_TYPES, SCHEDULE_TYPES, EventType
 from ledger_cli.domain.money import Currency
-from ledger_cli.domain.schedules import Schedule, check_schedule_name, fold_schedules
+from ledger_cli.domain.schedules import (
+    Schedule,
+    check_schedule_name,
+    fold_schedules,
+    kind_label,
+)
 from ledger_cli.errors import Denied
 from ledger_cli.store.base import Order, Row, RowFilter
 
@@ -75,7 +80,11 @@ class Forecast(NamedTuple):
 def schedules(queries: "Snapshot", known_at: datetime | None) -> dict[str, Schedule]:
     """Every schedule as known at `known_at`, stopped ones included, by name."""
     known = queries.known_text(known_at)
-    rows = queries.store.rows(queries.known_filter(known, types=SCHEDULE_TYPES))
+    return from_rows(queries.store.rows(queries.known_filter(known, types=SCHEDULE_TYPES)))
+
+
+def from_rows(rows: Iterable[Row]) -> dict[str, Schedule]:
+    """The schedules that the rows of their events, in log order, leave."""
     return fold_schedules((row.type, parse_details(row.details)) for row in rows)
 
 
@@ -198,7 +207,7 @@ def forecast(
     ):
         signed = occ.schedule.signed(name)
         day = max(occ.date, today)
-        kind = _KIND_LABELS[occ.schedule.kind]
+        kind = kind_label(occ.schedule.kind)
         if occ.schedule.kind == "transfer":
             kind = "transfer out" if signed < 0 else "transfer in"
         coming.append(
@@ -269,8 +278,3 @@ def overdraft_limit(queries: "Snapshot", name: str, known_at: datetime | None) -
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
-
-_KIND_LABELS = {
-    "deposit": "deposit", "check": "check", "withdraw": "withdrawal", "fee": "fee",
-    "transfer": "transfer",
-}

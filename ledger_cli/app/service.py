@@ -218,15 +218,12 @@ class Ledger:
         many runs there are, at once or not. Within a day, deposits come first. One that is
         denied (a check past the overdraft limit) is reported and stays due; the others are
         recorded."""
-        from ledger_cli.app.projections import parse_details
-        from ledger_cli.app.schedules import PostedDue, chosen, pending
+        from ledger_cli.app.schedules import PostedDue, chosen, from_rows, pending
         from ledger_cli.domain.commands import PostOccurrence
         from ledger_cli.domain.events import SCHEDULE_TYPES
-        from ledger_cli.domain.schedules import fold_schedules
 
         with self._writing(dry_run=dry_run, existing=True) as writer:
-            rows = writer.store.rows(RowFilter(types=SCHEDULE_TYPES))
-            every = fold_schedules((row.type, parse_details(row.details)) for row in rows)
+            every = from_rows(writer.store.rows(RowFilter(types=SCHEDULE_TYPES)))
             result = PostedDue(through, [], [], dry_run)
             # Decided against the state, which holds what this run posts as it goes.
             for item in pending(

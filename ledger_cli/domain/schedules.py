@@ -79,6 +79,12 @@ def check_schedule_name(name: str) -> str:
     return name
 
 
+def kind_label(kind: str) -> str:
+    """What the register calls the entries a schedule of `kind` posts (`withdraw`:
+    withdrawal)."""
+    return "withdrawal" if kind == "withdraw" else kind
+
+
 def check_kind(text: str) -> str:
     kind = text.strip().lower()
     if kind not in KINDS:
@@ -198,13 +204,9 @@ class Schedule(NamedTuple):
 
     def signed(self, account: str) -> int:
         """What one occurrence moves in `account`: + into it, - out of it, 0 elsewhere."""
-        if self.kind == "transfer":
-            return -self.amount if account == self.account else self.amount if (
-                account == self.to
-            ) else 0
-        if account != self.account:
-            return 0
-        return self.amount if self.kind == "deposit" else -self.amount
+        if account == self.account:
+            return self.amount if self.kind == "deposit" else -self.amount
+        return self.amount if self.kind == "transfer" and account == self.to else 0
 
     def touches(self, account: str) -> bool:
         return account in (self.account, self.to)

@@ -229,7 +229,9 @@ def scheduled(details: Mapping[str, object]) -> str:
     cur = stored_currency(str(details.get("currency", DEFAULT_CURRENCY)))
     amount = format_amount(int(str(details["scheduled_amount"])), cur, grouping=True)
     kind = str(details["entry"])
-    what = {"withdraw": "withdrawal"}.get(kind, kind)
+    from ledger_cli.domain.schedules import kind_label
+
+    what = kind_label(kind)
     where = (
         f"from {details['schedule_account']} to {details['to']}" if kind == "transfer"
         else f"on {details['schedule_account']}"

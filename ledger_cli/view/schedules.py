@@ -8,14 +8,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ledger_cli.domain.money import Currency, format_amount, stored_currency
+from ledger_cli.domain.schedules import kind_label
 from ledger_cli.view.output import Output, clean
 
 if TYPE_CHECKING:
     from ledger_cli.app.schedules import Due, Forecast, PostedDue
     from ledger_cli.domain.schedules import Schedule
-
-KIND_LABELS = {"withdraw": "withdrawal"}
-
 
 def _money(minor: int, cur: Currency) -> str:
     return format_amount(minor, cur, grouping=True)
@@ -61,14 +59,11 @@ def schedule_listing(
         )
         if schedule.stopped is not None:
             ends = f"stopped after {schedule.stopped.isoformat()}"
-        where = (
-            f"{schedule.account} -> {schedule.to}" if schedule.to else schedule.account
-        )
         rows.append([
             schedule.name,
-            KIND_LABELS.get(schedule.kind, schedule.kind),
+            kind_label(schedule.kind),
             _money(schedule.amount, cur),
-            where,
+            _where(schedule),
             str(schedule.every),
             schedule.start.isoformat(),
             ends,
@@ -83,6 +78,11 @@ def schedule_listing(
         right=[2],
         wrap=[8, 9],
     )
+
+
+def _where(schedule: Schedule) -> str:
+    """Its account, or a transfer's two: `checking -> savings`."""
+    return f"{schedule.account} -> {schedule.to}" if schedule.to else schedule.account
 
 
 def due_record(item: Due) -> dict[str, Any]:
@@ -117,10 +117,9 @@ def due_listing(output: Output, items: Sequence[Due], through: date, *, as_json:
             [
                 item.date.isoformat(),
                 item.schedule.name,
-                KIND_LABELS.get(item.schedule.kind, item.schedule.kind),
+                kind_label(item.schedule.kind),
                 _money(item.schedule.amount, stored_currency(item.schedule.currency)),
-                f"{item.schedule.account} -> {item.schedule.to}" if item.schedule.to
-                else item.schedule.account,
+                _where(item.schedule),
                 item.schedule.payee or "",
             ]
             for item in items
