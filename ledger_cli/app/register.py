@@ -51,15 +51,31 @@ class Register(Snapshot):
         if keep is not None and limit is not None and self._fast:
             newest = self._newest_matching(name, as_of, known, since, limit, keep, categories)
             marked = self._marked(name, known, iter(newest))
-            return self._voided(name, known, marked, few=True)
+            return self._documented(known, self._voided(name, known, marked, few=True))
         read = None if keep is not None else limit
         lines = self._marked(name, known, self._register(name, since, as_of, known, read))
         voided = self._voided(name, known, lines, few=read is not None)
-        lines = (categories.line(line) for line in voided)
+        lines = self._documented(known, (categories.line(line) for line in voided))
         if keep is None:
             return lines
         kept = (line for line in lines if keep(line))
         return kept if limit is None else iter(deque(kept, maxlen=limit))
+
+    def _documented(
+        self, known: str | None, lines: Iterator[RegisterLine]
+    ) -> Iterator[RegisterLine]:
+        """Each line with the documents attached to its transaction as known at `known` (a
+        ledger without documents reads one empty index for them)."""
+        from ledger_cli.app.documents import known_attachments
+
+        attached = known_attachments(self, known)
+        if not attached:
+            return lines
+        return (
+            line._replace(documents=tuple(doc.sha256 for doc in attached[line.row.ref]))
+            if line.row.ref in attached else line
+            for line in lines
+        )
 
     def _categories(self, name: str, known: str | None) -> Categories:
         """The categories of the lines of `name` as known at `known` (filters.Categories)."""

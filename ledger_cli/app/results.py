@@ -48,6 +48,7 @@ class RegisterLine(NamedTuple):
     payee: str | None = None
     category: str | None = None  # as known then; None for a transfer, or a split:
     split: str | None = None  # its parts, "cat=minor;cat=minor" (categories.decode_split)
+    documents: tuple[str, ...] = ()  # the SHA-256 of each document attached to it, as known then
 
 
 class Difference(NamedTuple):

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
-from itertools import groupby
-from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -35,6 +33,14 @@ if TYPE_CHECKING:
     from ledger_cli.app.verify import Reconciliation
     from ledger_cli.domain.money import Currency
     from ledger_cli.domain.statements import Entry, StatementRow
+
+
+class Document(NamedTuple):
+    """A document's bytes, read and hashed (to `sha256`) by the caller, for the event that
+    attaches it: the writer stores them in the transaction that appends that event."""
+
+    sha256: str
+    data: memoryview
 
 
 class CommandRow(NamedTuple):
@@ -84,7 +90,12 @@ class Ledger:
         return open_scratch(self.path)
 
     def execute(
-        self, command: Command, *, key: str | None = None, dry_run: bool = False
+        self,
+        command: Command,
+        *,
+        key: str | None = None,
+        dry_run: bool = False,
+        document: Document | None = None,
     ) -> Outcome:
         """Decide `command` against the current state and append its events, all in one
         transaction; a denial raises and writes nothing.
@@ -93,7 +104,7 @@ class Ledger:
         the same content gets the original outcome (`Outcome.repeated`), other content is
         denied, and a denial is remembered (the one thing a denied command writes) so that a
         retry is denied the same way (keys.py). A `dry_run` decides the same way and
-        writes nothing at all."""
+        writes nothing at all. `document`: the bytes an AttachDocument names."""
         if key is None and not dry_run and not self._exists():
             # A command denied on an empty ledger must not leave a new file behind.
             decide(State(), command)
@@ -102,6 +113,8 @@ class Ledger:
         # another process's first write into the same file.)
         denial: LedgerError | None = None
         with self._writing(dry_run=dry_run) as writer:
+            if document is not None:
+                writer.offer(document.sha256, document.data)
             sameness = fingerprint(command) if key is not None else ""
             earlier = writer.keys.earlier(key, sameness, "--id") if key is not None else None
             if earlier is not None:
@@ -239,17 +252,29 @@ class Ledger:
                 result.posted.append((item, done))
         return result
 
-    def restore(self, rows: Callable[[], Iterable[Row]], *, dry_run: bool = False) -> Restored:
+    def restore(
+        self, items: Callable[[], Iterable[Row | Document]], *, dry_run: bool = False
+    ) -> Restored:
         """Append the rows of a backup into a ledger that holds no event: the very same rows
         (seq, recorded times, hashes), through the one write path, so that the state and the
-        read models follow them. `rows` reads them, verifying each as it goes."""
+        read models follow them, and each document's bytes with the event that attaches
+        it. `items` reads them, verifying each as it goes."""
         with self._writing(dry_run=dry_run) as writer:
             if writer.chain.seq:
                 raise Denied(not_empty(self.path, writer.chain.seq))
             count = 0
+            transaction: list[Row] = []
             # A transaction's rows together: the writer writes its batches between them.
-            for _, transaction in groupby(rows(), key=attrgetter("ref")):
-                count += len(writer.append(list(transaction)))
+            for item in items():
+                if isinstance(item, Document):
+                    writer.offer(item.sha256, item.data)
+                    continue
+                if transaction and transaction[-1].ref != item.ref:
+                    count += len(writer.append(transaction))
+                    transaction = []
+                transaction.append(item)
+            if transaction:
+                count += len(writer.append(transaction))
         return Restored(str(self.path), count, writer.chain.seq, writer.chain.hash, dry_run)
 
     def require_empty(self) -> None:

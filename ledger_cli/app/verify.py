@@ -1,5 +1,6 @@
 """Verification: `reconcile` checks both chains of the whole log, that it still holds a digest
-saved earlier, and that the read models agree with it. Findings are returned, not raised: the
+saved earlier, that every document is stored and still hashes to the name its event gives it,
+and that the read models agree with it. Findings are returned, not raised: the
 caller decides the exit code.
 
 A backend's quick check answers for an intact log, the common case, at a fraction of the
@@ -56,6 +57,11 @@ def reconcile(
     ]
     if digest is not None:
         findings.extend(_digest_problems(store, digest, verifier.head_seq))
+    from ledger_cli.app.documents import problems
+
+    found, unnamed = problems(store)
+    findings.extend(found)
+    warnings += unnamed
     findings.sort(key=lambda finding: finding.seq)
     if read_models is None:
         read_models = store.read_models_current()

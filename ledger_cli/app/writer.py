@@ -5,7 +5,9 @@ the state and links its events at the head of the chain; `append` takes rows lin
 elsewhere (a restored backup's, verified before they get here). Both hand them to `_append`,
 the one place where rows join the log, whatever brought them: a single command, the rows of
 an import, the entries a bank statement adds and their clearing, a statement reconciliation,
-or a backup. Each appended
+or a backup. A DocumentAttached joins the log only with its document's bytes: stored before (the
+same bytes attached elsewhere), or offered to the writer (`offer`) and stored in the same
+transaction. Each appended
 row is folded into the state and into the changes of the read models, so the next command of
 the same transaction is decided against it; rows are written in batches, so that an import of
 millions streams in flat memory.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ledger_cli.app.keys import Keys
 from ledger_cli.app.outcomes import Outcome
@@ -33,12 +35,15 @@ from ledger_cli.domain.commands import (
 )
 from ledger_cli.domain.dates import format_recorded, now_utc
 from ledger_cli.domain.decider import decide
-from ledger_cli.domain.events import Event
+from ledger_cli.domain.events import Event, EventType
 from ledger_cli.domain.state import LazyMap, State, Transaction, evolve, replay
 from ledger_cli.errors import IntegrityFailure
 from ledger_cli.store.base import EVERY_ROW, Row, Store
 from ledger_cli.store.chain import Chain, link_hash, to_event
 from ledger_cli.store.readmodels import Changes
+
+if TYPE_CHECKING:
+    from ledger_cli.domain.documents import Attachment
 
 BATCH = 5_000  # rows held before they are written together
 
@@ -82,6 +87,14 @@ class Writer:
         self.keys = Keys(store)
         self._rows: list[Row] = []
         self._changes = Changes()
+        self._offered: dict[str, memoryview] = {}  # documents' bytes, by SHA-256
+        self.stored_documents = 0  # documents whose bytes this writer stored anew
+        self._pretended: set[str] = set()  # a dry run's documents, never stored
+
+    def offer(self, sha256: str, content: memoryview) -> None:
+        """The bytes of a document an event about to be appended names (hashed by the
+        caller to `sha256`): stored when that event is appended, and only then."""
+        self._offered[sha256] = content
 
     def apply(self, command: Command) -> Applied:
         """Decide `command` against the state and append its events; Denied or InvalidValue,
@@ -113,12 +126,30 @@ class Writer:
                 raise IntegrityFailure(
                     f"seq {row.seq} is not the next link after seq {self.chain.seq}"
                 )
+            if event.type == EventType.DOCUMENT_ATTACHED:
+                self._store_document(event)
             evolve(self.state, event)
             self._changes.add(event, row.hash, self.state)
             self.chain.advance(row)
         self._rows.extend(rows)
         if len(self._rows) >= BATCH:
             self.flush()
+
+    def _store_document(self, event: Event) -> None:
+        """Store the bytes a DocumentAttached names, offered or already stored; IntegrityFailure
+        (and nothing appended) when they are neither."""
+        sha = str(event.details["sha256"])
+        content = self._offered.pop(sha, None)
+        if content is not None and len(content) == event.details["size"]:
+            if self.dry_run:
+                self._pretended.add(sha)  # stored, as far as the rest of the run can tell
+            elif self.store.put_document(sha, content):
+                self.stored_documents += 1
+            return
+        if sha not in self._pretended and self.store.document_size(sha) != event.details["size"]:
+            raise IntegrityFailure(
+                f"seq {event.seq} attaches document {sha[:12]}, whose bytes are not stored"
+            )
 
     def flush(self) -> None:
         """Write the rows held, the read models they change, and the keys set (a dry run
@@ -158,7 +189,14 @@ def load_state(store: Store) -> State:
     state.rules, state.rule_count, state.budgets = store.category_settings()
     state.schedules = LazyMap(store.schedule)
     state.occurrences = LazyMap(lambda key: store.occurrence(*key))
+    state.documents = LazyMap(lambda ref: _attached(store, ref))
     return state
+
+
+def _attached(store: Store, ref: str) -> tuple[Attachment, ...]:
+    from ledger_cli.app.documents import attached  # only a document's commands ask
+
+    return attached(store, ref)
 
 
 @contextmanager
@@ -216,12 +254,15 @@ def outcome(
 
 
 def _subject(events: list[Event], state: State) -> Transaction | None:
-    """The transaction that a void, an unvoid or an amend concerns."""
+    """The transaction that a void, an unvoid, an amend, a categorize or a document
+    concerns."""
     for event in events:
         ref = (
             event.details.get("voids")
             or event.details.get("restores")
             or event.details.get("categorizes")
+            or event.details.get("attaches")
+            or event.details.get("detaches")
         )
         if ref is not None:
             return state.transactions.get(str(ref))

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from ledger_cli.app.queries import Queries
+    from ledger_cli.app.service import Document
     from ledger_cli.app.verify import Reconciliation
     from ledger_cli.cli.location import LedgerFile
     from ledger_cli.domain.commands import Command
@@ -51,10 +52,13 @@ COMMANDS = {
     "budget": "categories",
     "schedule": "schedules",
     "due": "schedules",
+    "attach": "documents",
+    "detach": "documents",
     "balance": "queries",
     "history": "queries",
     "report": "report",
     "forecast": "schedules",
+    "docs": "documents",
     "audit": "integrity",
     "reconcile": "integrity",
     "digest": "integrity",
@@ -315,9 +319,11 @@ def write(
     as_json: bool,
     key: str | None,
     dry_run: bool = False,
+    document: "Document | None" = None,
 ) -> None:
     """The write path of a single command: one service call, one line of output. A
-    `dry_run` prints the same, marked, and writes nothing."""
+    `dry_run` prints the same, marked, and writes nothing. `document`: the bytes an
+    AttachDocument names."""
     from ledger_cli.app.service import Ledger
     from ledger_cli.domain.commands import check_key
     from ledger_cli.view.outcome import outcome
@@ -326,7 +332,7 @@ def write(
     file = chosen_file(ctx)
     ledger = Ledger(file.path, create_folder=file.create_folder)
     key = None if key is None else check_key(key)
-    result = ledger.execute(command, key=key, dry_run=dry_run)
+    result = ledger.execute(command, key=key, dry_run=dry_run, document=document)
     try:
         outcome(Output(), result, as_json=as_json)
     except BrokenPipeError:

@@ -239,6 +239,29 @@ class ReconcileStatement(NamedTuple):
     entries: "tuple[Entry, ...]" = ()
 
 
+class AttachDocument(NamedTuple):
+    """A document (a receipt, an invoice) for transaction `ref`: its bytes are hashed and
+    stored beside the log before the command is decided (app/documents.py)."""
+
+    ref: str
+    sha256: str
+    size: int
+    name: str
+    media_type: str
+    date: date
+    note: str | None = None
+
+
+class DetachDocument(NamedTuple):
+    """`sha256`: the document's hash, or a unique prefix of at least 8 hex digits among the
+    documents of `ref`."""
+
+    ref: str
+    sha256: str
+    date: date
+    reason: str | None = None
+
+
 Command = (
     OpenAccount
     | CloseAccount
@@ -262,6 +285,8 @@ Command = (
     | StopSchedule
     | PostOccurrence
     | SkipOccurrence
+    | AttachDocument
+    | DetachDocument
 )
 
 

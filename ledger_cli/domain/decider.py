@@ -13,6 +13,7 @@ from ledger_cli.domain.categorizing import entry_category
 from ledger_cli.domain.commands import (
     AddRule,
     Amend,
+    AttachDocument,
     Categorize,
     ChargeFee,
     Clear,
@@ -20,6 +21,7 @@ from ledger_cli.domain.commands import (
     Command,
     CreateSchedule,
     Deposit,
+    DetachDocument,
     OpenAccount,
     PayInterest,
     PostOccurrence,
@@ -74,6 +76,10 @@ def decide_in(plan: Plan, command: Command) -> Decision:
             from ledger_cli.domain import scheduling  # what is coming: only its commands load it
 
             return scheduling.decide(plan, command, decide_in)
+        case AttachDocument() | DetachDocument():
+            from ledger_cli.domain import attaching  # receipts: only their commands load it
+
+            return attaching.decide(plan, command)
         case Clear() | Unclear() | ReconcileStatement():
             from ledger_cli.domain import clearing  # the bank's side: only its commands load it
 

@@ -33,6 +33,8 @@ class EventType(StrEnum):
     SCHEDULE_CREATED = "ScheduleCreated"
     SCHEDULE_STOPPED = "ScheduleStopped"
     OCCURRENCE_SKIPPED = "OccurrenceSkipped"
+    DOCUMENT_ATTACHED = "DocumentAttached"
+    DOCUMENT_DETACHED = "DocumentDetached"
 
 
 # Events that move money, and so appear in the register; the sign their amount must have
@@ -103,6 +105,13 @@ DETAIL_KEYS: Mapping[str, type] = {
     "until": str,  # ScheduleCreated: no occurrence after this day
     "count": int,  # ScheduleCreated: at most this many occurrences
     "stopped_after": str,  # ScheduleStopped: no occurrence after this day
+    "attaches": str,  # DocumentAttached: the ref the document belongs to
+    "detaches": str,  # DocumentDetached: the ref it no longer belongs to
+    "sha256": str,  # DocumentAttached, DocumentDetached: the document's SHA-256, hex
+    "size": int,  # DocumentAttached: its size in bytes
+    "name": str,  # DocumentAttached: its file's base name
+    "media_type": str,  # DocumentAttached: what it is (application/pdf, image/png, ...)
+    "note": str,  # DocumentAttached: the user's note
 }
 
 # The events that open and close accounts, and those that change the cleared status of a
@@ -130,6 +139,9 @@ SCHEDULE_TYPES = (
     EventType.SCHEDULE_CREATED,
     EventType.SCHEDULE_STOPPED,
 )
+# The events of documents (recorded on the account of the transaction they concern, moving no
+# money): a document attached to a transaction, and detached from it.
+DOCUMENT_TYPES = (EventType.DOCUMENT_ATTACHED, EventType.DOCUMENT_DETACHED)
 # The money events that are not income or spending: transfers between own accounts.
 TRANSFER_TYPES = (EventType.TRANSFER_RECEIVED, EventType.TRANSFER_SENT)
 

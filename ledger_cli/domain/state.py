@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from ledger_cli.domain.categories import UNCATEGORIZED, Rule, budget_step, payee_key
 from ledger_cli.domain.events import (
     CATEGORY_TYPES,
+    DOCUMENT_TYPES,
     MONEY_TYPES,
     SCHEDULE_TYPES,
     Event,
@@ -24,6 +25,7 @@ from ledger_cli.domain.events import (
 from ledger_cli.domain.money import DEFAULT_CURRENCY, Currency, format_amount, stored_currency
 
 if TYPE_CHECKING:
+    from ledger_cli.domain.documents import Attachment
     from ledger_cli.domain.schedules import Schedule
 
 K = TypeVar("K")
@@ -169,7 +171,9 @@ class State(_Fields):
 
     What is coming: `schedules` (name -> Schedule, stopped ones included: names are never
     reused) and `occurrences` ((schedule, day) -> (ref, "posted" or "skipped")) for each
-    occurrence already posted or skipped."""
+    occurrence already posted or skipped.
+
+    Receipts: `documents` (ref -> the documents attached to it now, in the order attached)."""
 
     __slots__ = (
         "seq",
@@ -185,6 +189,7 @@ class State(_Fields):
         "budgets",
         "schedules",
         "occurrences",
+        "documents",
     )
 
     def __init__(
@@ -206,6 +211,7 @@ class State(_Fields):
         self.budgets: dict[tuple[str, str], list[tuple[str, int]]] = {}
         self.schedules: MutableMapping[str, Schedule] = {}
         self.occurrences: MutableMapping[tuple[str, str], tuple[str, str]] = {}
+        self.documents: MutableMapping[str, tuple[Attachment, ...]] = {}
 
     def status(self, ref: str, account: str) -> str:
         return self.cleared.get((ref, account)) or ""
@@ -215,7 +221,7 @@ class State(_Fields):
         keeps everything."""
         parts = (
             self.transactions, self.checks, self.cleared, self.statement_rows,
-            self.payee_categories, self.schedules, self.occurrences,
+            self.payee_categories, self.schedules, self.occurrences, self.documents,
         )
         for part in parts:
             if isinstance(part, LazyMap):
@@ -250,6 +256,10 @@ def evolve(state: State, event: Event) -> State:
         _evolve_categories(state, event)
     elif event.type in SCHEDULE_TYPES:
         _evolve_schedules(state, event)
+    elif event.type in DOCUMENT_TYPES:
+        from ledger_cli.domain.documents import fold  # only a document's events load it
+
+        fold(state.documents, event.seq, event.recorded_at, event.type, event.details)
     if event.type == EventType.TRANSACTION_VOIDED:
         voided = str(event.details["voids"])
         tx.voids = voided

@@ -200,6 +200,29 @@ class Store(Protocol):
 
     def remember_keys(self, records: Sequence[KeyRecord]) -> None: ...
 
+    # -- documents (their bytes, stored once per SHA-256, append-only) -------------------------
+
+    def put_document(self, sha256: str, content: memoryview) -> bool:
+        """Store `content` (hashed by the caller) as `sha256`, inside the transaction, unless
+        it is stored already; whether it was stored now."""
+        ...
+
+    def document_size(self, sha256: str) -> int | None:
+        """The size of the stored document `sha256`; None when it is not stored."""
+        ...
+
+    def document_chunks(self, sha256: str) -> Iterator[bytes]:
+        """The stored bytes of `sha256`, streamed in pieces; nothing when it is not stored."""
+        ...
+
+    def stored_documents(self) -> list[tuple[str, int, int]]:
+        """(sha256, size as recorded, length of the stored bytes) of every stored document."""
+        ...
+
+    def documents_matching(self, prefix: str) -> list[str]:
+        """The stored hashes that start with `prefix` (at most a few)."""
+        ...
+
     # -- integrity ----------------------------------------------------------------------------
 
     def quick_check(self, head: int, progress: Progress | None) -> dict[str, int] | None:

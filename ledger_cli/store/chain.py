@@ -32,7 +32,7 @@ class Finding(NamedTuple):
     """One thing wrong with the log: where (`seq`), what kind, and a sentence for the user."""
 
     seq: int
-    kind: str  # gap | hash | balance | order | format | digest
+    kind: str  # gap | hash | balance | order | format | digest | document
     detail: str
 
 

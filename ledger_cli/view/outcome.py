@@ -50,8 +50,25 @@ def record(result: Outcome) -> dict[str, Any]:
         ],
         "balance": None if result.ledger_wide else format_amount(result.balance, result.currency),
         **_category_record(result),
+        **_document_record(result),
         **({"dry_run": True} if result.dry_run else {}),
     }
+
+
+def _document_record(result: Outcome) -> dict[str, Any]:
+    """An attach's document: `{"document": {"ref", "sha256", "name", "size", "media_type",
+    "note"}}`; a detach's: `{"document": {"ref", "sha256"}}`."""
+    for event in result.events:
+        details = event.details
+        if event.type == EventType.DOCUMENT_ATTACHED:
+            return {"document": {
+                "ref": details["attaches"], "sha256": details["sha256"], "name": details["name"],
+                "size": details["size"], "media_type": details["media_type"],
+                "note": details.get("note"),
+            }}
+        if event.type == EventType.DOCUMENT_DETACHED:
+            return {"document": {"ref": details["detaches"], "sha256": details["sha256"]}}
+    return {}
 
 
 def _money(amount: int, result: Outcome, account: str) -> str | None:
@@ -216,6 +233,16 @@ def _describe(result: Outcome) -> str:
             )
         case EventType.OCCURRENCE_SKIPPED:
             text = f"Skipped the occurrence of {details['schedule']} due {details['occurrence']}"
+        case EventType.DOCUMENT_ATTACHED:
+            from ledger_cli.view.documents import described
+
+            text = f"Attached {described(details)} to {details['attaches']}{_about(result)}"
+        case EventType.DOCUMENT_DETACHED:
+            reason = f": {details['reason']}" if "reason" in details else ""
+            text = (
+                f"Detached document {str(details['sha256'])[:12]} from {details['detaches']}"
+                f"{_about(result)}{reason}; its bytes and its history stay"
+            )
         case _:
             text = f"Recorded {main.type} on {main.account}"
     if "occurrence" in details and main.type != EventType.OCCURRENCE_SKIPPED:

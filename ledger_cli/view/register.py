@@ -4,8 +4,9 @@ JSON, CSV or a table. It streams: rows are written as they are read.
 A voided entry says which void cancels it (`voided_by`; "voided by T11" in the text's memo
 column), a void and a void reversal show the payee of the entry they concern, and a
 replacement recorded by `amend` names what it amends (`amends`; JSON and CSV also give a
-void's `amended_by`). JSON rows also carry the knowledge time the register answers from
-(`known_at`, see Queries.knowledge)."""
+void's `amended_by`), and an entry with documents says so ("doc 3fa2b1c4d5e6", or "2 docs";
+JSON and CSV give each document's SHA-256 in `documents`). JSON rows also carry the
+knowledge time the register answers from (`known_at`, see Queries.knowledge)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledger_cli.domain.categories import decode_split
+from ledger_cli.domain.documents import SHORT
 from ledger_cli.domain.events import ENTRY_LABELS, EventType
 from ledger_cli.domain.money import Currency, format_amount
 from ledger_cli.view.output import Output
@@ -49,6 +51,7 @@ HISTORY_COLUMNS = [
     "restores",
     "schedule",
     "occurrence",
+    "documents",
 ]
 # `history --all --csv`: the columns of `export --format csv`.
 EVERY_ACCOUNT_COLUMNS = ["account", "currency", *HISTORY_COLUMNS]
@@ -63,6 +66,7 @@ class Asked(NamedTuple):
     known_at: str | None = None  # Queries.knowledge
     known_given: bool = False  # --known-at was given: the empty answer says as known when
     filtered: bool = False  # a filter was given: the empty answer says "matching"
+    nothing: str | None = None  # the empty answer, when the command has its own words
 
 
 NOTHING_ASKED = Asked()
@@ -96,6 +100,7 @@ def history_record(line: RegisterLine, cur: Currency) -> dict[str, Any]:
         "restores": details.get("restores"),
         "schedule": details.get("schedule"),
         "occurrence": details.get("occurrence"),
+        "documents": list(line.documents),
     }
 
 
@@ -174,8 +179,13 @@ def history(
 
 
 def csv_record(record: dict[str, Any]) -> dict[str, Any]:
-    """A record with its split in one cell, as CSV has it."""
-    return {**record, "split": _split_text(record["split"])}
+    """A record with its split, and its documents' hashes, each in one cell (`;` between
+    them), as CSV has it."""
+    return {
+        **record,
+        "split": _split_text(record["split"]),
+        "documents": ";".join(record["documents"]),
+    }
 
 
 def _json_record(line: RegisterLine, cur: Currency, asked: Asked) -> dict[str, Any]:
@@ -189,6 +199,8 @@ def _json_record(line: RegisterLine, cur: Currency, asked: Asked) -> dict[str, A
 
 def no_entries(account: str | None, asked: Asked) -> str:
     """What `history` prints when no entry matches: what was asked, in its words."""
+    if asked.nothing is not None:
+        return asked.nothing
     where = f"in {account}" if account is not None else "in any account"
     since, as_of = asked.since, asked.as_of
     if since is not None and as_of is not None:
@@ -252,4 +264,9 @@ def _note(record: Mapping[str, Any]) -> str:
         parts.append(f"amends {record['amends']}")
     if record["voided_by"]:
         parts.append(f"voided by {record['voided_by']}")
+    documents = record["documents"]
+    if len(documents) == 1:
+        parts.append(f"doc {documents[0][:SHORT]}")
+    elif documents:
+        parts.append(f"{len(documents)} docs")
     return "; ".join(part for part in parts if part)

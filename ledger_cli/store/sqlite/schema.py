@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 APPLICATION_ID = 0x4C454447  # "LEDG"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 EVENTS_TABLE = """
 CREATE TABLE events (
@@ -32,7 +32,13 @@ CREATE TABLE events (
 """
 
 # The names of the triggers that guard the log; reconcile warns when one is gone.
-GUARD_TRIGGERS = ("events_no_update", "events_no_delete", "events_append_at_head")
+GUARD_TRIGGERS = (
+    "events_no_update",
+    "events_no_delete",
+    "events_append_at_head",
+    "documents_no_update",
+    "documents_no_delete",
+)
 
 # The log is append-only: the database itself refuses edits, and refuses an append that is not
 # exactly the next link of the chain (gapless seq, prev_hash = the head's hash).
@@ -201,6 +207,34 @@ OCCURRENCES = """CREATE TABLE IF NOT EXISTS rm_occurrences (
     ) STRICT, WITHOUT ROWID"""
 
 
+# Migration 6, receipts: the bytes of every document, once for the same bytes (the key is their
+# SHA-256), append-only like the log. An event names a document by its hash, and the hash
+# chain covers the event, so bytes swapped later no longer hash to the name that reconcile
+# checks. The content is written in place through SQLite's incremental blob I/O (not an
+# UPDATE), once, inside the transaction that appends the event naming it.
+DOCUMENTS = [
+    """CREATE TABLE IF NOT EXISTS documents (
+        id      INTEGER PRIMARY KEY,
+        sha256  TEXT    NOT NULL UNIQUE,
+        size    INTEGER NOT NULL CHECK (size > 0),
+        content BLOB    NOT NULL CHECK (length(content) = size)
+    ) STRICT""",
+    """CREATE TRIGGER IF NOT EXISTS documents_no_update BEFORE UPDATE ON documents
+       BEGIN SELECT RAISE(ABORT, 'documents are append-only: UPDATE refused'); END""",
+    """CREATE TRIGGER IF NOT EXISTS documents_no_delete BEFORE DELETE ON documents
+       BEGIN SELECT RAISE(ABORT, 'documents are append-only: DELETE refused'); END""",
+]
+
+
+def document_index() -> str:
+    """The index of the events that attach and detach documents: few, read by `docs`, by
+    `history`'s marks and by reconcile without a scan of the log."""
+    from ledger_cli.domain.events import DOCUMENT_TYPES
+    from ledger_cli.store.sqlite.sql import type_in
+
+    return f"CREATE INDEX events_documents ON events (seq) WHERE {type_in(DOCUMENT_TYPES)}"
+
+
 def schedule_index() -> str:
     """The index of the schedules' own events (created, stopped, an occurrence skipped): few,
     read by every `due` and `forecast` without a scan of the log."""
@@ -273,6 +307,12 @@ def migrate(conn: sqlite3.Connection) -> None:
         db.execute(OCCURRENCES)
         db.execute(schedule_index())
         db.execute("DELETE FROM rm_position")  # derived by the next write
+
+    @migrations(name="0006_documents")
+    def create_documents(db: Database) -> None:
+        for statement in DOCUMENTS:
+            db.execute(statement)
+        db.execute(document_index())
 
     migrations.apply(Database(conn, execute_plugins=False))
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -429,14 +429,55 @@ class SqliteStore:
         return None if found and found[0] else "the events table is no longer STRICT"
 
     def missing_guards(self) -> list[str]:
+        from ledger_cli.store.sqlite import documents
+
         with translate_errors(self.path):
             present = {
                 name
                 for (name,) in self.conn.execute(
-                    "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'events'"
+                    "SELECT name FROM sqlite_schema WHERE type = 'trigger' "
+                    "AND tbl_name IN ('events', 'documents')"
                 )
             }
-        return [name for name in schema.GUARD_TRIGGERS if name not in present]
+            # A file from before migration 6 has no documents to guard.
+            expected = (
+                schema.GUARD_TRIGGERS
+                if documents.has_table(self.conn)
+                else tuple(name for name in schema.GUARD_TRIGGERS if name.startswith("events"))
+            )
+        return [name for name in expected if name not in present]
+
+    # -- documents ------------------------------------------------------------------------------
+
+    def put_document(self, sha256: str, content: memoryview) -> bool:
+        from ledger_cli.store.sqlite import documents
+
+        with translate_errors(self.path):
+            return documents.put(self.conn, sha256, content)
+
+    def document_size(self, sha256: str) -> int | None:
+        from ledger_cli.store.sqlite import documents
+
+        with translate_errors(self.path):
+            return documents.size(self.conn, sha256)
+
+    def document_chunks(self, sha256: str) -> Iterator[bytes]:
+        from ledger_cli.store.sqlite import documents
+
+        with translate_errors(self.path):
+            yield from documents.chunks(self.conn, sha256)
+
+    def stored_documents(self) -> list[tuple[str, int, int]]:
+        from ledger_cli.store.sqlite import documents
+
+        with translate_errors(self.path):
+            return documents.stored(self.conn)
+
+    def documents_matching(self, prefix: str) -> list[str]:
+        from ledger_cli.store.sqlite import documents
+
+        with translate_errors(self.path):
+            return documents.matching(self.conn, prefix)
 
 
 _ORDER = {
