@@ -22,6 +22,7 @@ from ledger_cli.domain.documents import (
     media_type,
     pick,
     short,
+    size_text,
 )
 from ledger_cli.domain.events import DOCUMENT_TYPES, EventType
 from ledger_cli.errors import InvalidValue
@@ -92,10 +93,7 @@ def read_file(path: Path, shown: str | None = None) -> Content:
 
 
 def _too_large(label: str, size: int) -> str:
-    return (
-        f"{label} is {size / _MIB:.1f} MiB; a document may be at most "
-        f"{MAX_SIZE // _MIB} MiB"
-    )
+    return f"{label} is {size_text(size)}; a document may be at most {MAX_SIZE // _MIB} MiB"
 
 
 def attached(store: Store, ref: str) -> tuple[Attachment, ...]:

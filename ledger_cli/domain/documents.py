@@ -106,6 +106,15 @@ def pick(prefix: str, hashes: Iterable[str], where: str) -> str:
     return found[0]
 
 
+def size_text(size: int) -> str:
+    """A size for people: "812 bytes", "48.2 KiB", "10.0 MiB" (tenths rounded down)."""
+    if size < 1024:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    unit, name = (1024 * 1024, "MiB") if size >= 1024 * 1024 else (1024, "KiB")
+    tenths = size * 10 // unit
+    return f"{tenths // 10}.{tenths % 10} {name}"
+
+
 def short(sha256: str) -> str:
     return sha256[:SHORT]
 

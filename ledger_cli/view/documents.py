@@ -6,25 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ledger_cli.domain.documents import short
+from ledger_cli.domain.documents import short, size_text
 from ledger_cli.view.output import Output
 
 if TYPE_CHECKING:
     from ledger_cli.domain.documents import Attachment
-
-_UNITS = ("bytes", "KiB", "MiB")
-
-
-def size_text(size: int) -> str:
-    """A size for people: "812 bytes", "48.2 KiB", "10.0 MiB"."""
-    if size < 1024:
-        return f"{size} byte{'' if size == 1 else 's'}"
-    value, unit = float(size), 0
-    while value >= 1024 and unit < len(_UNITS) - 1:
-        value /= 1024
-        unit += 1
-    return f"{value:.1f} {_UNITS[unit]}"
-
 
 def described(details: Mapping[str, object]) -> str:
     """A document in a few words: "receipt.pdf (application/pdf, 48.2 KiB, sha256

@@ -60,7 +60,7 @@ def test_ndjson_is_a_header_and_every_stored_row_as_stored(ledger_db: Path) -> N
     rows = stored_rows(ledger_db)
     assert header == {
         "format": "ledger-backup",
-        "version": 1,
+        "version": 2,
         "events": len(rows),
         "head": {"seq": rows[-1][0], "hash": rows[-1][-1]},
     }

@@ -97,8 +97,8 @@ def test_what_is_not_a_backup_is_refused(tmp_path: Path) -> None:
     assert "not a ledger backup" in denied(*target, "-", stdin="", code=1)
     assert "line 1: not a ledger backup" in denied(
         *target, "-", stdin='{"date":"2026-03-01","type":"deposit","amount":"1"}\n', code=1)
-    header = '{"format":"ledger-backup","version":2,"events":0,"head":null}\n'
-    assert "version 2" in denied(*target, "-", stdin=header, code=1)
+    header = '{"format":"ledger-backup","version":3,"events":0,"head":null}\n'
+    assert "version 3" in denied(*target, "-", stdin=header, code=1)
     assert not (tmp_path / "new.db").exists()
 
 

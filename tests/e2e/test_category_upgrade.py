@@ -60,8 +60,9 @@ VERSION_3_TABLES = [
     "rm_rules",
     "rm_budgets",
     "rm_occurrences",
+    "documents",
 ]
-VERSION_3_INDEXES = ["events_categories", "events_schedules"]
+VERSION_3_INDEXES = ["events_categories", "events_schedules", "events_documents"]
 
 OPENED = {"currency": "USD", "overdraft_limit": 0}
 
@@ -212,7 +213,7 @@ def old_ledger(ledger_db: Path, run_ledger: LedgerProcess) -> Path:
         *(f"DROP TABLE {name}" for name in VERSION_3_TABLES),
         *(f"DROP INDEX {name}" for name in VERSION_3_INDEXES),
         "DELETE FROM _sqlite_migrations WHERE name IN "
-        "('0003_categories', '0004_category_months', '0005_schedules')",
+        "('0003_categories', '0004_category_months', '0005_schedules', '0006_documents')",
         "PRAGMA user_version = 2",
     )
     assert schema_objects(ledger_db) == VERSION_2_OBJECTS
@@ -310,10 +311,10 @@ def test_the_first_write_migrates_to_version_3_and_changes_no_answer(
     result = run_ledger.ok_json("check", "45", "--date", "2026-02-10", "--payee", "Bookshop",
                                 "-c", "leisure:books")
     assert result["ref"] == "T14" and result["balance"] == "3490.00", result
-    assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 5
+    assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 6
     assert migrations_of(old_ledger) == [
         "0001_events", "0002_read_models", "0003_categories", "0004_category_months",
-        "0005_schedules",
+        "0005_schedules", "0006_documents",
     ]
     assert schema_objects(old_ledger) >= VERSION_2_OBJECTS | {*VERSION_3_TABLES,
                                                               *VERSION_3_INDEXES}
@@ -343,7 +344,7 @@ def test_old_entries_are_categorised_voided_and_restored_like_new_ones(
 ) -> None:
     categorized = run_ledger.ok_json("categorize", "T3", "-c", "income:salary")
     assert categorized["category"] == "income:salary", categorized
-    assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 5
+    assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 6
     # a legacy void, a legacy transfer and a legacy voided entry cannot be categorised
     for ref in ("T9", "T6", "T8"):
         assert run_ledger.denied("categorize", ref, "-c", "misc").startswith("ledger: "), ref
@@ -370,7 +371,7 @@ def test_keys_recorded_before_categories_still_repeat(
 ) -> None:
     if first == "after an upgrade":
         run_ledger.ok("deposit", "10", "--date", "2026-02-05", "-c", "gifts")
-        assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 5
+        assert pragma(old_ledger, "user_version") == schema.SCHEMA_VERSION == 6
     count = event_count(old_ledger)
     for key, typed, _, _ in KEYED:
         again = run_ledger.ok(*typed, "--id", key, "--json")

@@ -40,6 +40,7 @@ def test_schema_is_strict_versioned_and_migrated_by_sqlite_utils(ledger_db: Path
             ("ledger", "0003_categories"),
             ("ledger", "0004_category_months"),
             ("ledger", "0005_schedules"),
+            ("ledger", "0006_documents"),
         ]
         with pytest.raises(sqlite3.IntegrityError, match="cannot store TEXT value in INTEGER"):
             conn.execute("INSERT INTO events VALUES (5,'T9','x','a','ten',0,'d','r','{}','p','h')")
