@@ -22,7 +22,6 @@ from ledger_cli.domain.documents import (
     media_type,
     pick,
     short,
-    size_text,
 )
 from ledger_cli.domain.events import DOCUMENT_TYPES, EventType
 from ledger_cli.errors import InvalidValue
@@ -54,7 +53,8 @@ def read_file(path: Path, shown: str | None = None) -> Content:
     MAX_SIZE (checked before a byte is read, and again as it is read: a file that grows)."""
     label = shown or str(path)
     try:
-        stream = path.open("rb", buffering=0)
+        # Non-blocking: opening a named pipe must not wait for a writer (it is refused below).
+        stream = os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb", buffering=0)
     except FileNotFoundError:
         raise InvalidValue(f"no file {label}") from None
     except IsADirectoryError:
@@ -64,6 +64,8 @@ def read_file(path: Path, shown: str | None = None) -> Content:
     with stream:
         try:
             info = os.fstat(stream.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise InvalidValue(f"{label} is a folder, not a file")
             if not stat.S_ISREG(info.st_mode):
                 raise InvalidValue(f"{label} is not a regular file (a device, a pipe or a folder)")
             size = info.st_size
@@ -93,7 +95,10 @@ def read_file(path: Path, shown: str | None = None) -> Content:
 
 
 def _too_large(label: str, size: int) -> str:
-    return f"{label} is {size_text(size)}; a document may be at most {MAX_SIZE // _MIB} MiB"
+    return (
+        f"{label} is {size:,} bytes; a document may be at most {MAX_SIZE // _MIB} MiB "
+        f"({MAX_SIZE:,} bytes)"
+    )
 
 
 def attached(store: Store, ref: str) -> tuple[Attachment, ...]:

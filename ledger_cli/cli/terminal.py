@@ -3,6 +3,7 @@ hledger, beancount), restore (a backup into an empty ledger) and chart (a pictur
 terminal). Each parses its options, makes one call and prints; the work is in interop/ and
 app/series.py, the picture in view/chart.py."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -43,6 +44,15 @@ def export(
             metavar="FILE",
         ),
     ] = None,
+    documents: Annotated[
+        Path | None,
+        typer.Option(
+            "--documents",
+            help="With --format beancount: write the entries' documents into this folder and "
+            "point `document` directives at them.",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Export the ledger for other tools, streamed: the register as CSV, the full event log
     as NDJSON (a lossless backup that `restore` reads), or an hledger journal or beancount
@@ -53,6 +63,7 @@ def export(
       ledger export --format ndjson -o backup.ndjson
       ledger export --format hledger > books.journal && hledger -f books.journal balance
       ledger export --format csv --as-of 2026-03-31
+      ledger export --format beancount --documents receipts -o books.beancount
     """
     from ledger_cli.interop.atomicfile import destination
     from ledger_cli.interop.export import choose_format
@@ -61,7 +72,7 @@ def export(
     chosen = choose_format(fmt, output)
     day, known = when(as_of, known_at)
     with read(ctx) as q, destination(output, chosen_file(ctx).path) as stream:
-        write(q, chosen, stream, as_of=day, known_at=known)
+        write(q, chosen, stream, as_of=day, known_at=known, documents=documents)
 
 
 @commands.command()

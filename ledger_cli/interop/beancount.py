@@ -4,22 +4,33 @@ Accounts are `Assets:Checking` (beancount's spelling: each part capitalised, `_`
 the ledger's name is kept as `ledger_account` metadata on the `open` directive). Entries the
 bank has not cleared are flagged `!`, cleared ones `*`; a `balance` directive per account is
 dated the day after the last entry, since beancount checks a balance at the start of its day.
+
+With a documents folder (`export --documents DIR`), each document of an exported entry is
+written there once, as `<short hash>-<name>`, and a `document` directive on the entry's first
+account points at it by its absolute path, linked to the entry (`^T4`), so that `bean-check`
+finds the file and fava shows it with the transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 from typing import IO
 
+from ledger_cli.domain.documents import short
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import format_amount
 from ledger_cli.interop.journal import ASSETS, Entry, Journal, one_line, posting_line
 
 
-def write(journal: Journal, out: IO[str]) -> None:
-    """The journal as a beancount file: the accounts opened, the entries, the balances."""
+def write(journal: Journal, out: IO[str], documents: Path | None = None) -> None:
+    """The journal as a beancount file: the accounts opened, the entries (with their
+    documents, written into `documents` when it is given), the balances."""
     names = bean_accounts(list(journal.currencies))
     for line in journal.preamble(";"):
         out.write(line + "\n")
@@ -28,7 +39,13 @@ def write(journal: Journal, out: IO[str]) -> None:
         out.write(f"\n{journal.opened[b.account]} open {names[b.account]} {b.currency.code}\n")
         out.write(f"  ledger_account: {_string(b.account)}\n")
     for entry in journal.entries():
-        out.write("\n" + "\n".join(entry_lines(entry, names)) + "\n")
+        linked = documents is not None and bool(entry.documents)
+        out.write("\n" + "\n".join(entry_lines(entry, names, linked=linked)) + "\n")
+        if documents is not None:
+            for doc in entry.documents:
+                path = _document_file(journal, documents, doc.sha256, doc.name)
+                account = names[entry.postings[0].account]
+                out.write(f"{entry.date} document {account} {_string(str(path))} ^{entry.ref}\n")
     if not journal.balances:
         return
     # A beancount balance is checked at the start of its day: the day after the last entry.
@@ -48,7 +65,30 @@ def _string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def entry_lines(entry: Entry, names: Mapping[str, str]) -> Iterator[str]:
+def _document_file(journal: Journal, folder: Path, sha256: str, name: str) -> Path:
+    """The document's bytes as a file in `folder` (written once, whole or not at all), named
+    by its short hash and its name made safe for a file system."""
+    safe = _UNSAFE_NAME.sub("_", name).lstrip(".") or "document"
+    target = (folder / f"{short(sha256)}-{safe}").absolute()
+    if target.is_file() and target.stat().st_size == journal.q.store.document_size(sha256):
+        return target  # written by an earlier export: the name holds the hash
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            for piece in journal.q.store.document_chunks(sha256):
+                stream.write(piece)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return target
+
+
+_UNSAFE_NAME = re.compile(r'[/\\\x00-\x1f"]')
+
+
+def entry_lines(entry: Entry, names: Mapping[str, str], *, linked: bool = False) -> Iterator[str]:
     flag = "*" if entry.cleared else "!"
     payee = entry.details.get("payee")
     narration = entry.narration()
@@ -57,7 +97,8 @@ def entry_lines(entry: Entry, names: Mapping[str, str]) -> Iterator[str]:
         if payee
         else _string(narration)
     )
-    yield f"{entry.date} {flag} {strings}"
+    link = f" ^{entry.ref}" if linked else ""
+    yield f"{entry.date} {flag} {strings}{link}"
     yield f"  ref: {_string(entry.ref)}"
     if entry.details.get("number") is not None:
         yield f"  check: {_string(str(entry.details['number']))}"

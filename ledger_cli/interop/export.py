@@ -45,8 +45,12 @@ def export(
     *,
     as_of: date | None = None,
     known_at: datetime | None = None,
+    documents: Path | None = None,
 ) -> None:
-    """Write the ledger that `q` reads to `out` in `fmt`, as of a day and as known at a time."""
+    """Write the ledger that `q` reads to `out` in `fmt`, as of a day and as known at a time;
+    for beancount, with its documents written into the folder `documents`."""
+    if documents is not None and fmt != "beancount":
+        raise InvalidValue("--documents goes with --format beancount")
     if fmt == "ndjson":
         from ledger_cli.interop import backup
 
@@ -64,5 +68,22 @@ def export(
         from ledger_cli.interop import beancount, hledger
         from ledger_cli.interop.journal import Journal
 
-        writer = hledger.write if fmt == "hledger" else beancount.write
-        writer(Journal(q, as_of, known_at), out)
+        journal = Journal(q, as_of, known_at)
+        if fmt == "hledger":
+            hledger.write(journal, out)
+        else:
+            beancount.write(journal, out, documents_folder(documents))
+
+
+def documents_folder(given: Path | None) -> Path | None:
+    """The folder `--documents` names, created when its parent exists."""
+    if given is None:
+        return None
+    folder = given.expanduser()
+    try:
+        folder.mkdir(exist_ok=True)
+    except FileExistsError:
+        raise InvalidValue(f"--documents {given}: not a folder") from None
+    except OSError as error:
+        raise InvalidValue(f"--documents {given}: {error.strerror or error}") from None
+    return folder

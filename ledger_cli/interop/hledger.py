@@ -1,11 +1,14 @@
 """`export --format hledger`: the books as an hledger journal. `hledger check --strict` passes
-on it: accounts and commodities are declared, and each account's balance is asserted."""
+on it: accounts and commodities are declared, and each account's balance is asserted. An entry
+with documents carries a `document:` tag per document, its short hash (`ledger docs get` takes
+it)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import IO
 
+from ledger_cli.domain.documents import short
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import Currency, format_amount
 from ledger_cli.interop.journal import ASSETS, Entry, Journal, one_line, posting_line
@@ -56,6 +59,8 @@ def entry_lines(entry: Entry) -> Iterator[str]:
     tags = f"ref:{entry.ref}"
     if entry.type == EventType.TRANSACTION_VOIDED and entry.details.get("voids"):
         tags += f", voids:{entry.details['voids']}"
+    for doc in entry.documents:
+        tags += f", document:{short(doc.sha256)}"
     yield f"    ; {one_line(tags)}"
     for p in entry.postings:
         status = "* " if entry.mixed and p.cleared else ""

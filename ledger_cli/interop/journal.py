@@ -7,7 +7,8 @@ section of the category's first level over the whole ledger, as `ledger report` 
 so that hledger's income statement agrees with the report. A void reverses what it voids,
 counter accounts included: it carries the category of what it voids. The writers end with
 an assertion per account of the balance that `ledger balance` gives, as of the same day and
-knowledge time, so that those tools check our arithmetic.
+knowledge time, so that those tools check our arithmetic. An entry knows its documents: the
+hledger journal tags it with their short hashes, the beancount file can point at them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ledger_cli.app.queries import Queries
 from ledger_cli.app.results import Balance, RegisterLine
 from ledger_cli.domain.categories import allocation
 from ledger_cli.domain.dates import format_recorded
+from ledger_cli.domain.documents import Attachment
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import Currency
 from ledger_cli.view.output import clean
@@ -50,6 +52,7 @@ class Entry:
     type: str
     details: dict[str, Any]
     postings: list[Posting] = field(default_factory=list)
+    documents: tuple[Attachment, ...] = ()  # attached to it, as known at the export's time
     # Where the rest of the money went or came from: (counter account, amount), the amounts
     # balancing the postings.
     counters: list[tuple[str, int]] = field(default_factory=list)
@@ -113,6 +116,9 @@ class Journal:
         self.first_day = min(self.opened.values(), default="")
         self.counters: set[str] = set()
         self._sections: dict[tuple[str, str], str] | None = None
+        from ledger_cli.app.documents import known_attachments
+
+        self.documents = known_attachments(q, q.known_text(known_at))
 
     def _section(self, code: str, category: str) -> str:
         """The section of `category`'s first level (report.sections)."""
@@ -154,6 +160,7 @@ class Journal:
         for line in lines:
             details.update(line.details)
         entry = Entry(ref, first.row.date, first.row.type, details)
+        entry.documents = self.documents.get(ref, ())
         for line in lines:
             cur = self.currencies[line.row.account]
             cleared = line.status in CLEARED
