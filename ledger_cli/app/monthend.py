@@ -6,19 +6,25 @@ imported before (its fingerprint was cleared already) is skipped. Every addition
 clearing go through the writer, as any command does. A row that can be neither matched nor
 added (unreadable, dated after today, in a sealed period, denied by the decider) is
 `denied`: the others are still recorded, and the command says so (cli/monthend.py).
+
+A row may name a file that documents it (a Receipt column), found in the statement's folder:
+it is read before the row is matched or added (a file that cannot be attached denies the row),
+and attached to the entry the row matched or added, unless that entry already has it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
-from ledger_cli.app.outcomes import Statement, StatementDecision
+from ledger_cli.app.documents import Content, read_file
+from ledger_cli.app.outcomes import Outcome, Statement, StatementDecision
 from ledger_cli.app.writer import Writer, outcome
 from ledger_cli.domain import matching
 from ledger_cli.domain.accounts import check_account_name, unknown_account
 from ledger_cli.domain.categories import first_rule
-from ledger_cli.domain.commands import Clear
+from ledger_cli.domain.commands import AttachDocument, Clear
 from ledger_cli.domain.money import Currency
 from ledger_cli.domain.statements import StatementRow
 from ledger_cli.errors import Denied, InvalidValue
@@ -33,10 +39,11 @@ def statement(
     add: bool,
     dry_run: bool,
     today: date,
+    folder: Path | None = None,
 ) -> Statement:
     """Match each row of a bank statement to an uncleared entry of `account` and clear the
     matches; add the rows that match nothing as new transactions (unless not `add`), cleared
-    too; skip rows imported before (by fingerprint)."""
+    too; skip rows imported before (by fingerprint). A row's document is found in `folder`."""
     state = writer.state
     found = state.accounts.get(account)
     if found is None:
@@ -55,6 +62,13 @@ def statement(
         if earlier is not None:
             result.rows.append(StatementDecision(row, "duplicate", None, earlier))
             continue
+        content = None
+        if row.document:
+            try:
+                content = read_file((folder or Path()) / row.document, row.document)
+            except InvalidValue as error:
+                result.rows.append(StatementDecision(row, "denied", None, f"receipt: {error}"))
+                continue
         match = matching.best_match(row, candidates, window)
         if match is not None:
             entry, reason = match
@@ -68,7 +82,8 @@ def statement(
                 result.rows.append(StatementDecision(row, "denied", None, reason))
                 continue
             to_clear.append((entry.ref, row.fingerprint))
-            result.rows.append(StatementDecision(row, "matched", entry, reason))
+            attached = _attach(writer, entry.ref, content, today)
+            result.rows.append(StatementDecision(row, "matched", entry, reason, document=attached))
             continue
         if not add:
             result.rows.append(StatementDecision(row, "unmatched", None, None))
@@ -92,13 +107,29 @@ def statement(
             continue
         to_clear.append((added.ref, row.fingerprint))
         kind = matching.kind_of(command)
-        result.rows.append(StatementDecision(row, "added", None, kind, added, rule))
+        attached = _attach(writer, added.ref, content, today)
+        result.rows.append(StatementDecision(row, "added", None, kind, added, rule, attached))
     if to_clear:
         refs, fingerprints = zip(*to_clear, strict=True)
         clear = Clear(tuple(refs), today, account, tuple(fingerprints))
         result.cleared = outcome(clear, writer.apply(clear), state)
     result.balance = state.accounts[account].balance
     return result
+
+
+def _attach(writer: Writer, ref: str, content: Content | None, today: date) -> Outcome | None:
+    """Attach the document a row names to the entry `ref` it matched or added, through the
+    writer (its bytes stored with the event); nothing when there is none or `ref` has it."""
+    if content is None:
+        return None
+    if any(doc.sha256 == content.sha256 for doc in writer.state.documents.get(ref, ())):
+        return None
+    writer.offer(content.sha256, content.data)
+    command = AttachDocument(
+        ref, content.sha256, content.size, content.name, content.media_type, today,
+        "from the bank statement",
+    )
+    return outcome(command, writer.apply(command), writer.state)
 
 
 def _unrecordable(row: StatementRow, today: date) -> str | None:

@@ -46,6 +46,7 @@ class StatementDecision(NamedTuple):
     reason: str | None  # why it matched, what was added, which ref saw it, why denied
     outcome: Outcome | None = None  # the transaction added for it
     rule: Rule | None = None  # the rule that categorised the transaction added for it
+    document: Outcome | None = None  # the document the row names, attached to its entry
 
 
 class Statement:

@@ -184,14 +184,17 @@ class Ledger:
         add: bool,
         dry_run: bool,
         today: date,
+        folder: Path | None = None,
     ) -> Statement:
         """Match a bank statement to the register and clear the matches, adding what only the
-        bank has (monthend.py); all in one transaction, rolled back when `dry_run`."""
+        bank has (monthend.py); all in one transaction, rolled back when `dry_run`. The
+        files rows name (receipts) are found in `folder`."""
         from ledger_cli.app import monthend
 
         with self._writing(dry_run=dry_run, existing=True) as writer:
             return monthend.statement(
-                writer, account, read_rows, window=window, add=add, dry_run=dry_run, today=today
+                writer, account, read_rows, window=window, add=add, dry_run=dry_run,
+                today=today, folder=folder,
             )
 
     def reconcile_statement(

@@ -1,6 +1,7 @@
 """Month end: `statement` matches a bank's file to the register; `reconcile` with a statement's
 date and balance (its month-end mode, run from integrity.py) seals the period."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -160,6 +161,8 @@ def statement(
         add=not no_add,
         dry_run=dry_run,
         today=today(),
+        # A row's receipt is named beside the statement (standard input: the current folder).
+        folder=Path(source).parent if source != "-" else Path(),
     )
     print_statement(Output(), result, as_json=as_json)
     denials = statement_denials(result)

@@ -21,6 +21,7 @@ class StatementRow(NamedTuple):
     number: int | None
     fingerprint: str
     problem: str | None = None
+    document: str = ""  # a file the row names (a Receipt column), resolved beside the file
 
 
 class Entry(NamedTuple):

@@ -60,6 +60,8 @@ HEADERS: Mapping[str, tuple[str, ...]] = {
     "number": ("check number", "check no", "check no.", "check #", "check", "cheque number",
                "number", "num"),
     "currency": ("currency", "currency code", "ccy", "währung", "waehrung"),
+    # A file that documents the row (a receipt), named relative to the statement's folder.
+    "document": ("receipt", "document", "attachment", "voucher", "receipt file", "beleg"),
 }
 
 T = TypeVar("T")
@@ -87,6 +89,7 @@ class Columns:
     negate: bool = False
     date_format: str | None = None
     currency: str | None = None
+    document: str | None = None
     delimiter: str | None = None  # one character (parse_delimiter)
     decimal_comma: bool | None = None  # True: `1.234,56`; False: `1,234.56`; None: see above
     skip_lines: int | None = None  # the header is the line after exactly this many
@@ -300,7 +303,9 @@ def _row(
         problems.append(f"the row is in {code}; {account} is in {cur.code}")
     number = _check_number(cell("number").lstrip("#"))
     problem = problems[0] if problems else None
-    return StatementRow(line, day, amount, cell("description"), number, "", problem)
+    return StatementRow(
+        line, day, amount, cell("description"), number, "", problem, cell("document")
+    )
 
 
 def _attempt(problems: list[str], parse: Callable[[], T]) -> T | None:

@@ -92,6 +92,12 @@ def statement(output: Output, result: Statement, *, as_json: bool) -> None:
         elif item.decision == "duplicate":
             record["ref"] = item.reason
             record["reason"] = f"already imported (cleared by {item.reason})"
+        record["document"] = _document(item)
+        if record["document"] is not None:
+            doc = record["document"]
+            record["reason"] = (
+                f"{record['reason'] or ''}; receipt {doc['name']} attached as {doc['ref']}"
+            ).lstrip("; ")
         records.append(record)
     counts = {kind: sum(1 for r in records if r["decision"] == kind) for kind in _DECISIONS}
     if as_json:
@@ -124,6 +130,14 @@ def statement(output: Output, result: Statement, *, as_json: bool) -> None:
     prefix = "Dry run, nothing written: " if result.dry_run else ""
     cleared = f"; cleared as {result.cleared.ref}" if result.cleared else ""
     output.line(clean(f"{prefix}{summary or 'no rows'}{cleared}."))
+
+
+def _document(item: StatementDecision) -> dict[str, Any] | None:
+    """The receipt attached for a row: `{"ref" (the attach's), "sha256", "name"}`."""
+    if item.document is None:
+        return None
+    details = item.document.events[0].details
+    return {"ref": item.document.ref, "sha256": details["sha256"], "name": details["name"]}
 
 
 def _added_category(item: StatementDecision) -> dict[str, Any]:
