@@ -165,11 +165,12 @@ def chunks(snapshot: Snapshot, sha256: str) -> Iterator[bytes]:
     return snapshot.store.document_chunks(sha256)
 
 
-def problems(store: Store) -> tuple[list[Finding], list[str]]:
+def problems(store: Store) -> tuple[list[Finding], list[str], int]:
     """What reconcile finds wrong with the documents: each DocumentAttached must name bytes
     that are stored with its size, and every stored document must still hash to its name
     (kind `document`, at the seq of the first event that names it). Also warnings: stored
-    bytes that no event names. A ledger without documents costs two indexed reads."""
+    bytes that no event names; and how many documents were re-hashed. A ledger without
+    documents costs two indexed reads."""
     from ledger_cli.store.chain import Finding
 
     stored = {sha: (size, length) for sha, size, length in store.stored_documents()}
@@ -211,7 +212,7 @@ def problems(store: Store) -> tuple[list[Finding], list[str]]:
             f"the stored bytes of document {short(sha)} no longer hash to it ({length} bytes, "
             f"sha256 {short(digest.hexdigest())}): altered",
         ))
-    return findings, warnings
+    return findings, warnings, len(stored)
 
 
 def missing(

@@ -22,6 +22,7 @@ class Reconciliation(NamedTuple):
     verifier: Verifier
     findings: list[Finding]
     warnings: list[str]
+    documents: int = 0  # stored documents re-hashed
 
     @property
     def ok(self) -> bool:
@@ -59,7 +60,7 @@ def reconcile(
         findings.extend(_digest_problems(store, digest, verifier.head_seq))
     from ledger_cli.app.documents import problems
 
-    found, unnamed = problems(store)
+    found, unnamed, documents = problems(store)
     findings.extend(found)
     warnings += unnamed
     findings.sort(key=lambda finding: finding.seq)
@@ -75,7 +76,7 @@ def reconcile(
             )
             for name in store.read_model_mismatches(verifier.balances)
         )
-    return Reconciliation(verifier, findings, warnings)
+    return Reconciliation(verifier, findings, warnings, documents)
 
 
 def _digest_problems(store: Store, digest: tuple[int, str], last: int) -> list[Finding]:

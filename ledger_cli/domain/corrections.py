@@ -22,7 +22,7 @@ from ledger_cli.domain.commands import (
     Withdraw,
     WriteCheck,
 )
-from ledger_cli.domain.events import EventType
+from ledger_cli.domain.events import EventType, NewEvent
 from ledger_cli.domain.money import Currency, format_amount, parse_amount
 from ledger_cli.domain.plan import Decision, Plan, text
 from ledger_cli.domain.state import Transaction
@@ -259,7 +259,21 @@ def amend(plan: Plan, cmd: Amend, decide_in: Decide) -> Decision:
         for event in plan.events[start:]
     ]
     _keep_cleared(plan, tx, void_ref, same_amount=same_amount)
+    _keep_documents(plan, tx, plan.events[start])
     return plan.decision()
+
+
+def _keep_documents(plan: Plan, tx: Transaction, first: NewEvent) -> None:
+    """The replacement keeps the original's documents (the receipt of a check whose amount
+    was mistyped is still its receipt): one DocumentAttached each, in the replacement's own
+    transaction, naming bytes already stored."""
+    for doc in plan.state.documents.get(tx.ref, ()):
+        details: dict[str, str | int | None] = {
+            "attaches": plan.ref, "sha256": doc.sha256, "size": doc.size, "name": doc.name,
+            "media_type": doc.media_type, "note": doc.note,
+        }
+        account = plan.state.accounts[first.account]
+        plan.add(EventType.DOCUMENT_ATTACHED, account, 0, first.date, details)
 
 
 def replacement_kept_category(command: Command) -> bool:

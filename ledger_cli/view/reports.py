@@ -79,14 +79,19 @@ def reconciliation(
                     {"seq": f.seq, "kind": f.kind, "detail": f.detail} for f in result.findings
                 ],
                 "warnings": result.warnings,
+                "documents": result.documents,
                 "known_at": known_at,
             }
         )
         return
     if result.ok:
+        documents = (
+            f"; {result.documents} document{'' if result.documents == 1 else 's'} re-hashed"
+            if result.documents else ""
+        )
         output.line(
             f"OK: {verifier.count} events verified; running balances and hash chain "
-            f"intact; head {verifier.head_seq}:{verifier.head_hash}"
+            f"intact{documents}; head {verifier.head_seq}:{verifier.head_hash}"
         )
     else:
         output.line(f"BROKEN: {len(result.findings)} problem(s) in {verifier.count} events")
