@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ledger_cli.domain.documents import (
     MAX_SIZE,
+    OCTET_STREAM,
     VOUCHER_TYPES,
     Attachment,
     check_prefix,
     clean_name,
     fold,
-    media_type,
     pick,
     short,
+    sniffed,
 )
 from ledger_cli.domain.events import DOCUMENT_TYPES, EventType
 from ledger_cli.errors import InvalidValue
@@ -88,10 +89,19 @@ def read_file(path: Path, shown: str | None = None) -> Content:
         except OSError as error:
             raise InvalidValue(f"cannot read {label}: {error.strerror or error}") from None
     name = clean_name(path.name)
-    import mimetypes  # only `attach` and a statement's receipts need it
+    return Content(digest.hexdigest(), size, name, media_type(bytes(view[:16]), name), view)
+
+
+def media_type(head: bytes, name: str) -> str:
+    """What a document is: from its first bytes when they are those of a known kind, else
+    from its name, else application/octet-stream."""
+    found = sniffed(head)
+    if found is not None:
+        return found
+    import mimetypes  # only a file that shows nothing known: it reads the system's tables
 
     guessed, _ = mimetypes.guess_type(name, strict=False)
-    return Content(digest.hexdigest(), size, name, media_type(bytes(view[:16]), guessed), view)
+    return guessed or OCTET_STREAM
 
 
 def _too_large(label: str, size: int) -> str:

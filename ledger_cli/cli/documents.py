@@ -273,7 +273,10 @@ def docs_missing(
     above = f" of more than {over}" if over is not None else ""
     nothing = f"Every entry{above} in {where} has a document."
     with read(ctx) as q:
-        asked = Asked(start, day, q.knowledge(None), False, over is not None, nothing)
+        asked = Asked(
+            start, day, q.knowledge(None), False, over is not None, nothing,
+            f"Entries{above} without a document in",
+        )
         if all_:
             every = q.accounts
             lines = missing(

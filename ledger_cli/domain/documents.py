@@ -61,15 +61,14 @@ class Attachment(NamedTuple):
     recorded_at: str
 
 
-def media_type(head: bytes, guessed: str | None) -> str:
-    """What a document is: from its first bytes when they are those of a known kind, else
-    from its name (`guessed`), else application/octet-stream."""
+def sniffed(head: bytes) -> str | None:
+    """The media type a document's first bytes show, when they are those of a known kind."""
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "image/webp"
-    return guessed or OCTET_STREAM
+    return None
 
 
 def clean_name(name: str) -> str:

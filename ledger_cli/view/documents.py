@@ -37,7 +37,8 @@ def record(doc: Attachment) -> dict[str, Any]:
 
 
 def listing(output: Output, docs: Sequence[Attachment], ref: str | None, *, as_json: bool) -> None:
-    """`docs [REF]`: every document attached now, in the order attached."""
+    """`docs [REF]`: every document attached now, in the order attached (`seq`: of the
+    event that attached it, which `audit` shows with its recorded time)."""
     if as_json:
         output.json([record(doc) for doc in docs])
         return
@@ -46,13 +47,13 @@ def listing(output: Output, docs: Sequence[Attachment], ref: str | None, *, as_j
         output.line(f"No documents are attached{where}.")
         return
     output.table(
-        ["ref", "sha256", "name", "type", "size", "attached", "note"],
+        ["ref", "sha256", "name", "type", "size", "seq", "note"],
         (
             [doc.ref, short(doc.sha256), doc.name, doc.media_type, size_text(doc.size),
-             doc.recorded_at[:10], doc.note or ""]
+             str(doc.seq), doc.note or ""]
             for doc in docs
         ),
-        right=[4],
+        right=[4, 5],
         wrap=[2, 6],
         title=f"Documents of {ref}" if ref is not None else "Documents",
     )

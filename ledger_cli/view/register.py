@@ -67,6 +67,7 @@ class Asked(NamedTuple):
     known_given: bool = False  # --known-at was given: the empty answer says as known when
     filtered: bool = False  # a filter was given: the empty answer says "matching"
     nothing: str | None = None  # the empty answer, when the command has its own words
+    title: str | None = None  # the table's title, when the command has its own ("Entries of")
 
 
 NOTHING_ASKED = Asked()
@@ -156,12 +157,14 @@ def history(
                "amount", "balance"]
     right, wrap = [5, 9, 10], [6, 7, 8]
     if account is not None:
-        title = f"Register of {account.name} ({account.currency.code})"
+        title = f"{asked.title or 'Register of'} {account.name} ({account.currency.code})"
     else:
         headers.insert(2, "account")
         right, wrap = [i + 1 for i in right], [i + 1 for i in wrap]
         codes = sorted({info.currency.code for info in every.values()})
-        title = f"Register of every account ({', '.join(codes)})" if codes else ""
+        title = (
+            f"{asked.title or 'Register of'} every account ({', '.join(codes)})" if codes else ""
+        )
 
     def cells(line: RegisterLine) -> list[str]:
         found = _history_cells(line, currency_of(line))
