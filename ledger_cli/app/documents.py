@@ -25,7 +25,7 @@ from ledger_cli.domain.documents import (
     sniffed,
 )
 from ledger_cli.domain.events import DOCUMENT_TYPES, EventType
-from ledger_cli.errors import InvalidValue
+from ledger_cli.errors import IntegrityFailure, InvalidValue
 from ledger_cli.store.base import Row, RowFilter, Store
 
 if TYPE_CHECKING:
@@ -171,8 +171,36 @@ def find(snapshot: Snapshot, given: str) -> Stored:
     return Stored(sha, size, names[0] if names else short(sha))
 
 
-def chunks(snapshot: Snapshot, sha256: str) -> Iterator[bytes]:
-    return snapshot.store.document_chunks(sha256)
+def verified_chunks(store: Store, sha256: str, size: int) -> Iterator[bytes]:
+    """The stored bytes of `sha256`, streamed; the last piece is given only once all of them
+    hash to `sha256` and add up to `size`: IntegrityFailure (exit 3) instead when they do not,
+    so that altered bytes are never handed out as the document the log names."""
+    digest, count, held = hashlib.sha256(), 0, None
+    for piece in store.document_chunks(sha256):
+        if held is not None:
+            yield held
+        digest.update(piece)
+        count += len(piece)
+        held = piece
+    if count != size or digest.hexdigest() != sha256:
+        raise IntegrityFailure(
+            f"the stored bytes of document {short(sha256)} no longer hash to it (altered); "
+            "run `ledger reconcile`"
+        )
+    if held is not None:
+        yield held
+
+
+def chunks(snapshot: Snapshot, sha256: str, size: int) -> Iterator[bytes]:
+    """A document's bytes for `docs get`, verified as they are read (verified_chunks)."""
+    return verified_chunks(snapshot.store, sha256, size)
+
+
+def check_stored(snapshot: Snapshot, sha256: str, size: int) -> None:
+    """Read a document through once, to know it is intact before any of it is written
+    where it cannot be taken back (standard output)."""
+    for _ in verified_chunks(snapshot.store, sha256, size):
+        pass
 
 
 def problems(store: Store) -> tuple[list[Finding], list[str], int]:
@@ -217,11 +245,17 @@ def problems(store: Store) -> tuple[list[Finding], list[str], int]:
                 warnings.append(f"the stored document {short(sha)} is named by no event")
             continue
         seq = named.get(sha, 0)
-        findings.append(Finding(
-            seq, "document",
-            f"the stored bytes of document {short(sha)} no longer hash to it ({length} bytes, "
-            f"sha256 {short(digest.hexdigest())}): altered",
-        ))
+        if digest.hexdigest() == sha:
+            detail = (
+                f"the stored size of document {short(sha)} says {size} bytes, but its bytes "
+                f"are {length} (altered)"
+            )
+        else:
+            detail = (
+                f"the stored bytes of document {short(sha)} no longer hash to it ({length} "
+                f"bytes, sha256 {short(digest.hexdigest())}): altered"
+            )
+        findings.append(Finding(seq, "document", detail))
     return findings, warnings, len(stored)
 
 

@@ -165,7 +165,7 @@ def docs_get(
       ledger docs get 3fa2b1c4 -o receipt.pdf
       ledger docs get 3fa2b1c4 -o - | sha256sum
     """
-    from ledger_cli.app.documents import chunks, find
+    from ledger_cli.app.documents import check_stored, chunks, find
     from ledger_cli.view.documents import written
     from ledger_cli.view.output import Output
 
@@ -179,12 +179,14 @@ def docs_get(
     with read(ctx) as q:
         found = find(q, sha256)
         if output == "-":
+            check_stored(q, found.sha256, found.size)  # nothing altered reaches the pipe
             out = sys.stdout.buffer
-            for piece in chunks(q, found.sha256):
+            for piece in chunks(q, found.sha256, found.size):
                 out.write(piece)
             out.flush()
             return
-        target = _write_file(output, force, chunks(q, found.sha256), chosen_file(ctx).path)
+        pieces = chunks(q, found.sha256, found.size)
+        target = _write_file(output, force, pieces, chosen_file(ctx).path)
     written(Output(), found.sha256, found.size, str(target), as_json=as_json)
 
 

@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from ledger_cli.app.documents import verified_chunks
 from ledger_cli.app.outcomes import Restored
 from ledger_cli.app.queries import Queries
 from ledger_cli.app.service import Document, Ledger
@@ -82,18 +83,24 @@ def write(q: Queries, out: IO[str], known_at: datetime | None) -> None:
 def _write_document(q: Queries, out: IO[str], sha: str, size: int, seq: int) -> None:
     """The lines of one document: `{"document", "size", "offset", "data"}`, `data` the
     base64 of at most PIECE bytes from `offset`."""
-    offset = 0
-    for chunk in q.store.document_chunks(sha):
-        for start in range(0, len(chunk), PIECE):
-            piece = chunk[start : start + PIECE]
-            data = base64.b64encode(piece).decode("ascii")
-            out.write(_json_line({"document": sha, "size": size, "offset": offset, "data": data}))
-            offset += len(piece)
-    if offset != size:
+    if q.store.document_size(sha) is None:
         raise IntegrityFailure(
-            f"seq {seq} attaches document {sha[:12]} of {size} bytes, but {offset} are stored; "
-            "run `ledger reconcile`"
+            f"seq {seq} attaches document {sha[:12]}, which is not stored; run `ledger reconcile`"
         )
+    offset = 0
+    try:
+        for chunk in verified_chunks(q.store, sha, size):
+            for start in range(0, len(chunk), PIECE):
+                piece = chunk[start : start + PIECE]
+                data = base64.b64encode(piece).decode("ascii")
+                line = {"document": sha, "size": size, "offset": offset, "data": data}
+                out.write(_json_line(line))
+                offset += len(piece)
+    except IntegrityFailure:
+        raise IntegrityFailure(
+            f"seq {seq} attaches document {sha[:12]}, whose stored bytes no longer hash to it; "
+            "run `ledger reconcile`"
+        ) from None
 
 
 def _json_line(value: Mapping[str, Any]) -> str:
@@ -252,7 +259,12 @@ class _Reader:
             if blank is not None:
                 raise self._fail(blank, "an empty line inside the backup")
             value = self._json(number, raw)
-            if isinstance(value, dict) and "document" in value and self.version >= 2:
+            if isinstance(value, dict) and "document" in value:
+                if self.version < 2:
+                    raise self._fail(
+                        number, "a document in a backup of version 1 (documents came with "
+                        "version 2)",
+                    )
                 document = self._document(number, value)
                 if document is not None:
                     yield document
