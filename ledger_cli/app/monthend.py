@@ -65,7 +65,7 @@ def statement(
         content = None
         if row.document:
             try:
-                content = read_file((folder or Path()) / row.document, row.document)
+                content = read_file(_receipt(folder or Path(), row.document), row.document)
             except InvalidValue as error:
                 result.rows.append(StatementDecision(row, "denied", None, f"receipt: {error}"))
                 continue
@@ -115,6 +115,18 @@ def statement(
         result.cleared = outcome(clear, writer.apply(clear), state)
     result.balance = state.accounts[account].balance
     return result
+
+
+def _receipt(folder: Path, name: str) -> Path:
+    """The file a row's receipt cell names: one inside the statement's folder (a relative
+    name without `..`), so that a bank file cannot pull in a file from elsewhere."""
+    given = Path(name)
+    if given.is_absolute() or ".." in given.parts:
+        raise InvalidValue(
+            f"{name} is not a file in the statement's folder (name it relative to that folder, "
+            "without ..)"
+        )
+    return folder.joinpath(given)
 
 
 def _attach(writer: Writer, ref: str, content: Content | None, today: date) -> Outcome | None:

@@ -14,6 +14,7 @@ finds the file and fava shows it with the transaction.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
@@ -22,9 +23,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import IO
 
+from ledger_cli.app.documents import verified_chunks
 from ledger_cli.domain.documents import short
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import format_amount
+from ledger_cli.errors import IntegrityFailure
 from ledger_cli.interop.journal import ASSETS, Entry, Journal, one_line, posting_line
 
 
@@ -69,13 +72,16 @@ def _document_file(journal: Journal, folder: Path, sha256: str, name: str) -> Pa
     """The document's bytes as a file in `folder` (written once, whole or not at all), named
     by its short hash and its name made safe for a file system."""
     safe = _UNSAFE_NAME.sub("_", name).lstrip(".") or "document"
-    target = (folder / f"{short(sha256)}-{safe}").absolute()
-    if target.is_file() and target.stat().st_size == journal.q.store.document_size(sha256):
-        return target  # written by an earlier export: the name holds the hash
+    target = folder.joinpath(f"{short(sha256)}-{safe}").absolute()
+    if target.is_file() and _hash_of(target) == sha256:
+        return target  # written by an earlier export, and still the same bytes
+    size = journal.q.store.document_size(sha256)
+    if size is None:
+        raise IntegrityFailure(f"document {short(sha256)} is not stored; run `ledger reconcile`")
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     try:
         with os.fdopen(fd, "wb") as stream:
-            for piece in journal.q.store.document_chunks(sha256):
+            for piece in verified_chunks(journal.q.store, sha256, size):
                 stream.write(piece)
         os.replace(temporary, target)
     except BaseException:
@@ -83,6 +89,14 @@ def _document_file(journal: Journal, folder: Path, sha256: str, name: str) -> Pa
             os.unlink(temporary)
         raise
     return target
+
+
+def _hash_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while piece := stream.read(1024 * 1024):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 _UNSAFE_NAME = re.compile(r'[/\\\x00-\x1f"]')

@@ -57,8 +57,9 @@ def record(result: Outcome) -> dict[str, Any]:
 
 def _document_record(result: Outcome) -> dict[str, Any]:
     """An attach's document: `{"document": {"ref", "sha256", "name", "size", "media_type",
-    "note"}}`; a detach's: `{"document": {"ref", "sha256"}}`."""
-    for event in result.events:
+    "note"}}`; a detach's: `{"document": {"ref", "sha256"}}`. (The documents an amend keeps
+    are among its events.)"""
+    for event in result.events[:1]:
         details = event.details
         if event.type == EventType.DOCUMENT_ATTACHED:
             return {"document": {

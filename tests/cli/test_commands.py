@@ -233,7 +233,7 @@ def test_reconcile_and_digest_on_a_clean_ledger() -> None:
     report = ok_json("reconcile", "--digest", f"{seq}:{hash_}")
     head = ok_json("audit")[-1]["recorded_at"]  # type: ignore[index]
     assert report == {"ok": True, "events": 2, "head": {"seq": 2, "hash": hash_},
-                      "problems": [], "warnings": [], "known_at": head}
+                      "problems": [], "warnings": [], "documents": 0, "known_at": head}
     assert ok("reconcile").startswith("OK: 2 events verified")
 
 

@@ -756,7 +756,7 @@ def test_the_template_is_a_few_hundred_varied_events_and_reconciles_clean(
     assert result.stderr == ""
     assert json.loads(result.stdout) == {
         "ok": True, "events": len(rows), "head": head, "problems": [], "warnings": [],
-        "known_at": rows[-1]["recorded_at"],
+        "documents": 0, "known_at": rows[-1]["recorded_at"],
     }
     text = LedgerProcess(db)(
         "--db", str(db), "reconcile", "--digest", f"{len(rows)}:{rows[-1]['hash']}"

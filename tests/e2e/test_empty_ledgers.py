@@ -84,6 +84,7 @@ def test_an_empty_ledger_has_the_genesis_digest_and_reconciles_with_it(
         "head": {"seq": 0, "hash": GENESIS},
         "problems": [],
         "warnings": [],
+        "documents": 0,
         "known_at": None,  # nothing recorded, nothing known
     }
     # A digest naming an event the empty log never had: truncated or rewritten.

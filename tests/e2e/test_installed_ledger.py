@@ -135,6 +135,7 @@ def test_canonical_register_balance_history_audit_reconcile_digest(
         "head": {"seq": 6, "hash": head["hash"]},
         "problems": [],
         "warnings": [],
+        "documents": 0,
         "known_at": head["recorded_at"],
     }
 

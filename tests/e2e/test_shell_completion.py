@@ -89,7 +89,7 @@ def bash(words: list[str], **env: str) -> list[str]:
 
 def test_bash_completes_commands() -> None:
     assert bash(["ledger", "dep"]) == ["deposit"]
-    assert bash(["ledger", "de"]) == ["demo", "deposit"]
+    assert bash(["ledger", "de"]) == ["demo", "deposit", "detach"]
     assert bash(["ledger", "exp"]) == ["export"]
     assert {"rebuild", "reconcile", "restore"} <= set(bash(["ledger", "re"]))
 

@@ -343,6 +343,7 @@ def test_clean_ledger_and_dropped_triggers_alone_report_no_problem(
         "head": {"seq": EVENTS, "hash": template.rows[-1]["hash"]},
         "problems": [],
         "warnings": [],
+        "documents": 0,
         "known_at": template.rows[-1]["recorded_at"],
     }
     sqlite_shell(
