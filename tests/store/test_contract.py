@@ -1151,3 +1151,55 @@ def test_errors_are_the_packages_own_classes(backend: Backend) -> None:
             assert type(raised.value) is StorageError
             assert not isinstance(raised.value, sqlite3.Error)
             assert raised.value.exit_code == 4
+
+
+# -- documents ------------------------------------------------------------------------------------
+
+
+def _document(text: bytes) -> tuple[str, memoryview]:
+    import hashlib
+
+    return hashlib.sha256(text).hexdigest(), memoryview(text)
+
+
+def test_documents_are_stored_once_and_read_back_exactly(backend: Backend) -> None:
+    big = os.urandom(3 * 1024 * 1024 + 17)  # several pieces of the store's reads
+    small = b"%PDF-1.4 a receipt\n"
+    with backend.open(write=True) as store:
+        append_sample(store)
+        with store.transaction():
+            assert store.put_document(*_document(big)) is True
+            assert store.put_document(*_document(small)) is True
+            assert store.put_document(*_document(small)) is False  # the same bytes: once
+    with backend.open(write=False) as reader, reader.snapshot():
+        for data in (big, small):
+            sha, _ = _document(data)
+            assert reader.document_size(sha) == len(data)
+            assert b"".join(reader.document_chunks(sha)) == data
+        assert sorted(reader.stored_documents()) == sorted(
+            (_document(data)[0], len(data), len(data)) for data in (big, small)
+        )
+        assert reader.document_size("0" * 64) is None
+        assert list(reader.document_chunks("0" * 64)) == []
+        hashes = [_document(data)[0] for data in (big, small)]
+        for sha in hashes:
+            assert reader.documents_matching(sha[:8]) == [sha]
+            assert reader.documents_matching(sha) == [sha]
+        unused = next(p for p in ("00000000", "ffffffff", "12345678")
+                      if not any(sha.startswith(p) for sha in hashes))
+        assert reader.documents_matching(unused) == []
+
+
+def test_a_document_stored_in_a_rolled_back_transaction_is_not_kept(backend: Backend) -> None:
+    data = os.urandom(1000)
+    sha, view = _document(data)
+    with backend.open(write=True) as store:
+        append_sample(store)
+        with suppress(RuntimeError), store.transaction():
+            store.put_document(sha, view)
+            raise RuntimeError("the command failed after storing the bytes")
+        with store.transaction(dry_run=True):
+            store.put_document(sha, view)
+    with backend.open(write=False) as reader, reader.snapshot():
+        assert reader.document_size(sha) is None
+        assert reader.stored_documents() == []
