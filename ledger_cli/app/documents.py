@@ -128,6 +128,8 @@ def attachments(rows: Iterable[Row]) -> dict[str, tuple[Attachment, ...]]:
 
 def known_attachments(snapshot: Snapshot, known: str | None) -> dict[str, tuple[Attachment, ...]]:
     """ref -> its documents, as the ledger knew them at `known` (the stored form)."""
+    if not snapshot.store.may_hold_documents():
+        return {}  # a file from before documents: no index to read, nothing to find
     return attachments(snapshot.store.rows(snapshot.known_filter(known, DOCUMENT_TYPES)))
 
 

@@ -193,11 +193,21 @@ def docs_get(
 def _write_file(path: str, force: bool, pieces: Any, ledger: Path) -> Path:
     """Write `pieces` to `path` whole or not at all (a temporary file beside it, renamed),
     private to the user; an existing file only with `force`."""
+    if not path.strip():
+        raise InvalidValue("-o is empty; give a file name, or - for standard output")
     target = Path(path).expanduser()
-    if target.is_dir():
-        raise InvalidValue(f"-o {path} is a folder; give a file name")
-    if target.exists() and not force:
-        raise InvalidValue(f"{path} exists; use --force to overwrite it")
+    try:
+        if target.is_dir():
+            raise InvalidValue(f"-o {path} is a folder; give a file name")
+        if target.exists() and not target.is_file():
+            # A device or a pipe is never replaced by a file (as root, /dev/null would be).
+            raise InvalidValue(
+                f"{path} is not a regular file; use -o - and redirect standard output"
+            )
+        if target.exists() and not force:
+            raise InvalidValue(f"{path} exists; use --force to overwrite it")
+    except OSError as error:
+        raise InvalidValue(f"cannot write {path}: {error.strerror or error}") from None
     try:
         same = target.exists() and ledger.exists() and target.samefile(ledger)
     except OSError:
@@ -281,6 +291,8 @@ def docs_missing(
         )
         if all_:
             every = q.accounts
+            for info in every.values():
+                bound(info.currency)  # a bad --over is named before any row is printed
             lines = missing(
                 q.history_all(since=start, as_of=day),
                 lambda line: bound(every[line.row.account].currency),

@@ -89,6 +89,8 @@ def _write_document(q: Queries, out: IO[str], sha: str, size: int, seq: int) -> 
         )
     offset = 0
     try:
+        for _ in verified_chunks(q.store, sha, size):
+            pass  # read through once first: no piece of altered bytes is written at all
         for chunk in verified_chunks(q.store, sha, size):
             for start in range(0, len(chunk), PIECE):
                 piece = chunk[start : start + PIECE]
@@ -276,6 +278,12 @@ class _Reader:
                     "was restored"
                 )
             yield self._row(number, value)
+        if self._piece is not None:
+            raise IntegrityFailure(
+                f"{self.name}, line {last}: the backup ends inside document "
+                f"{self._piece.sha256[:12]}, after {self._piece.received} of its "
+                f"{self._piece.size} bytes: truncated; nothing was restored"
+            )
         if (self.verifier.head_seq, self.verifier.head_hash) != self.header_head:
             seq, hash_ = self.header_head
             raise IntegrityFailure(

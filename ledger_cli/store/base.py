@@ -202,6 +202,11 @@ class Store(Protocol):
 
     # -- documents (their bytes, stored once per SHA-256, append-only) -------------------------
 
+    def may_hold_documents(self) -> bool:
+        """False when the ledger cannot hold a document event (a file from before documents,
+        not yet migrated): its queries skip looking for them."""
+        ...
+
     def put_document(self, sha256: str, content: memoryview) -> bool:
         """Store `content` (hashed by the caller) as `sha256`, inside the transaction, unless
         it is stored already; whether it was stored now."""

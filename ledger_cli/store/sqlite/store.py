@@ -274,7 +274,7 @@ class SqliteStore:
 
     def _position(self) -> tuple[int, str, int] | None:
         """(seq, hash, number of refs) of the read models, or None when there are none."""
-        if self._version < schema.SCHEMA_VERSION:
+        if self._version < schema.READ_MODELS_VERSION:
             # A file from before some read models: their tables do not exist (yet; the next
             # write migrates it and derives them).
             return None
@@ -448,6 +448,12 @@ class SqliteStore:
         return [name for name in expected if name not in present]
 
     # -- documents ------------------------------------------------------------------------------
+
+    def may_hold_documents(self) -> bool:
+        from ledger_cli.store.sqlite import documents
+
+        with translate_errors(self.path):
+            return documents.has_table(self.conn)
 
     def put_document(self, sha256: str, content: memoryview) -> bool:
         from ledger_cli.store.sqlite import documents
