@@ -2,9 +2,8 @@
 `docs missing`). Each parses its options, makes one service or query call and prints the
 answer (view/documents.py, view/register.py)."""
 
-import os
 import sys
-import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +15,7 @@ from ledger_cli.cli.completion import complete_account, complete_ref
 from ledger_cli.cli.options import AsCsv, AsJson, AsOf, DryRun, IdKey, output_format, when
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
 from ledger_cli.domain.dates import parse_date, today
-from ledger_cli.errors import InvalidValue, OutputError
+from ledger_cli.errors import InvalidValue
 
 
 class DocsGroup(TyperGroup):
@@ -38,6 +37,12 @@ docs = typer.Typer(
 )
 commands.add_typer(docs, name="docs")
 
+Sha256 = Annotated[
+    str,
+    typer.Argument(
+        metavar="SHA256", help="The document's SHA-256, or its first 8 or more hex digits."
+    ),
+]
 Ref = Annotated[
     str,
     typer.Argument(metavar="REF", help="The transaction.", autocompletion=complete_ref),
@@ -87,12 +92,7 @@ def attach(
 def detach(
     ctx: typer.Context,
     ref: Ref,
-    sha256: Annotated[
-        str,
-        typer.Argument(
-            metavar="SHA256", help="The document's SHA-256, or its first 8 or more hex digits."
-        ),
-    ],
+    sha256: Sha256,
     reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
     as_json: AsJson = False,
     key: IdKey = None,
@@ -142,12 +142,7 @@ def docs_list(
 @docs.command("get")
 def docs_get(
     ctx: typer.Context,
-    sha256: Annotated[
-        str,
-        typer.Argument(
-            metavar="SHA256", help="The document's SHA-256, or its first 8 or more hex digits."
-        ),
-    ],
+    sha256: Sha256,
     output: Annotated[
         str,
         typer.Option(
@@ -190,9 +185,11 @@ def docs_get(
     written(Output(), found.sha256, found.size, str(target), as_json=as_json)
 
 
-def _write_file(path: str, force: bool, pieces: Any, ledger: Path) -> Path:
+def _write_file(path: str, force: bool, pieces: Iterable[bytes], ledger: Path) -> Path:
     """Write `pieces` to `path` whole or not at all (a temporary file beside it, renamed),
     private to the user; an existing file only with `force`."""
+    from ledger_cli.interop.atomicfile import refuse_the_ledger, replacing
+
     if not path.strip():
         raise InvalidValue("-o is empty; give a file name, or - for standard output")
     target = Path(path).expanduser()
@@ -208,27 +205,10 @@ def _write_file(path: str, force: bool, pieces: Any, ledger: Path) -> Path:
             raise InvalidValue(f"{path} exists; use --force to overwrite it")
     except OSError as error:
         raise InvalidValue(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        same = target.exists() and ledger.exists() and target.samefile(ledger)
-    except OSError:
-        same = False
-    if same:
-        raise InvalidValue(f"-o {path} is the ledger itself; choose another file")
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    except OSError as error:
-        raise InvalidValue(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            for piece in pieces:
-                stream.write(piece)
-        os.replace(temporary, target)
-    except OSError as error:
-        os.unlink(temporary)
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    refuse_the_ledger(target, path, ledger)
+    with replacing(target, path, binary=True) as stream:
+        for piece in pieces:
+            stream.write(piece)
     return target
 
 

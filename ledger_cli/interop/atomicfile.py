@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ledger_cli.errors import InvalidValue, OutputError
 
@@ -22,21 +22,39 @@ def destination(path: str | None, ledger: Path) -> Iterator[IO[str]]:
         yield sys.stdout
         return
     target = Path(path).expanduser()
+    refuse_the_ledger(target, path, ledger)
+    if target.is_dir():
+        raise InvalidValue(f"-o {path} is a folder")
+    with replacing(target, path) as stream:
+        yield stream
+
+
+def refuse_the_ledger(target: Path, path: str, ledger: Path) -> None:
+    """InvalidValue when `target` (given as `path`) is the ledger file itself."""
     try:
         same = target.exists() and ledger.exists() and target.samefile(ledger)
     except OSError:
         same = False
     if same:
         raise InvalidValue(f"-o {path} is the ledger itself; choose another file")
-    if target.is_dir():
-        raise InvalidValue(f"-o {path} is a folder")
+
+
+@contextmanager
+def replacing(target: Path, path: str, *, binary: bool = False) -> Iterator[IO[Any]]:
+    """A stream into a temporary file beside `target` (private to the user), renamed over it
+    when the block ends, and removed when it fails: `target` is written whole or not at all.
+    `path`: how messages name it."""
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     except OSError as error:
         raise InvalidValue(f"cannot write {path}: {error.strerror or error}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-            yield stream
+        if binary:
+            with os.fdopen(fd, "wb") as stream:
+                yield stream
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as text:
+                yield text
         os.replace(temporary, target)
     except OSError as error:
         os.unlink(temporary)

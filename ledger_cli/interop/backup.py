@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ledger_cli.app.documents import verified_chunks
+from ledger_cli.app.documents import check_stored, verified_chunks
 from ledger_cli.app.outcomes import Restored
 from ledger_cli.app.queries import Queries
 from ledger_cli.app.service import Document, Ledger
@@ -89,8 +89,7 @@ def _write_document(q: Queries, out: IO[str], sha: str, size: int, seq: int) -> 
         )
     offset = 0
     try:
-        for _ in verified_chunks(q.store, sha, size):
-            pass  # read through once first: no piece of altered bytes is written at all
+        check_stored(q, sha, size)  # read through once first: no altered piece is written
         for chunk in verified_chunks(q.store, sha, size):
             for start in range(0, len(chunk), PIECE):
                 piece = chunk[start : start + PIECE]

@@ -13,11 +13,8 @@ finds the file and fava shows it with the transaction.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,6 +25,7 @@ from ledger_cli.domain.documents import short
 from ledger_cli.domain.events import EventType
 from ledger_cli.domain.money import format_amount
 from ledger_cli.errors import IntegrityFailure
+from ledger_cli.interop.atomicfile import replacing
 from ledger_cli.interop.journal import ASSETS, Entry, Journal, one_line, posting_line
 
 
@@ -78,16 +76,9 @@ def _document_file(journal: Journal, folder: Path, sha256: str, name: str) -> Pa
     size = journal.q.store.document_size(sha256)
     if size is None:
         raise IntegrityFailure(f"document {short(sha256)} is not stored; run `ledger reconcile`")
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            for piece in verified_chunks(journal.q.store, sha256, size):
-                stream.write(piece)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with replacing(target, str(target), binary=True) as stream:
+        for piece in verified_chunks(journal.q.store, sha256, size):
+            stream.write(piece)
     return target
 
 
