@@ -83,7 +83,7 @@ class Writer:
             # A file from an older version, or tables emptied by hand.
             store.rebuild_read_models()
             self.state = load_state(store)
-        self.chain = Chain(head, format_recorded(now_utc()))
+        self.chain = Chain(head, format_recorded(now_utc()), store.appender)
         self.keys = Keys(store)
         self._rows: list[Row] = []
         self._changes = Changes()

@@ -112,6 +112,9 @@ DETAIL_KEYS: Mapping[str, type] = {
     "name": str,  # DocumentAttached: its file's base name
     "media_type": str,  # DocumentAttached: what it is (application/pdf, image/png, ...)
     "note": str,  # DocumentAttached: the user's note
+    # Every event since shared books: who appended it (the database role on PostgreSQL, the
+    # login name on a file). Set by the store's chain (store/chain.py), never by a command.
+    "by": str,
 }
 
 # The events that open and close accounts, and those that change the cleared status of a

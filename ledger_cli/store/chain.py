@@ -80,12 +80,14 @@ def link_hash(prev_hash: str, row: Sequence[object]) -> str:
 class Chain:
     """The head of the log, and how new events are linked after it: seq, recorded time (one
     for the whole transaction, after the head's) and hashes. `link` makes the rows;
-    `advance` moves the head past rows once they are appended."""
+    `advance` moves the head past rows once they are appended. Each new event's details
+    carry `by`, who appends it (the store's `appender`), when it is given."""
 
-    def __init__(self, head: Head, recorded_at: str) -> None:
+    def __init__(self, head: Head, recorded_at: str, by: str | None = None) -> None:
         self.seq = head.seq
         self.hash = head.hash
         self.recorded_at = after(head.recorded_at, recorded_at)
+        self.by = by
 
     def link(self, new_events: Iterable[NewEvent]) -> list[Row]:
         """The rows of `new_events`, linked one after another from the head."""
@@ -93,6 +95,7 @@ class Chain:
         seq, prev_hash = self.seq, self.hash
         for new in new_events:
             seq += 1
+            details = new.details if self.by is None else {**new.details, "by": self.by}
             fields = (
                 seq,
                 new.ref,
@@ -102,7 +105,7 @@ class Chain:
                 new.balance,
                 new.date.isoformat(),
                 self.recorded_at,
-                encode_details(new.details),
+                encode_details(details),
             )
             row_hash = link_hash(prev_hash, fields)
             rows.append(Row(*fields, prev_hash, row_hash))
@@ -131,7 +134,10 @@ def after(head: str, now: str) -> str:
 
 
 def to_event(row: Row) -> Event:
-    """A stored row as the event the domain folds: its date and details read."""
+    """A stored row as the event the domain folds: its date and details read (but `by`, who
+    appended it, which decides nothing)."""
+    details = json.loads(row.details)
+    details.pop("by", None)
     return Event(
         row.seq,
         row.ref,
@@ -141,7 +147,7 @@ def to_event(row: Row) -> Event:
         row.balance,
         date.fromisoformat(row.date),
         row.recorded_at,
-        json.loads(row.details),
+        details,
     )
 
 

@@ -103,7 +103,9 @@ def run_readme(readme: Path, workdir: Path, missing: Sequence[str] = ()) -> tupl
     (workdir / "home").mkdir()
     env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "HOME": str(workdir / "home"), "LEDGER_DB": str(workdir / "ledger.db"),
-           "TZ": "UTC", "NO_COLOR": "1", "LANG": "C.UTF-8"}
+           "TZ": "UTC", "NO_COLOR": "1", "LANG": "C.UTF-8",
+           # Who appends the events (audit's `by`): the tour's user, whoever runs it.
+           "LOGNAME": "alice", "USER": "alice"}
     days = {today()}
     output = subprocess.run(["bash", "--noprofile", "--norc"], input="\n".join(script) + "\n",
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -1,4 +1,4 @@
-"""The store's sums (store/sqlite/sql.py): a balance as of a day is exact even when the sum of
+"""The store's sums (store/sql/fragments.py): a balance as of a day is exact even when the sum of
 its amounts is beyond 64 bits, where SQLite's sum() overflows (README, "Commands": sums over a
 range of days are exact at any size); and a known-at time before the year 1000 knows nothing
 (recorded times are zero-padded, so that as text they compare in time order)."""

@@ -39,11 +39,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ledger_cli.errors import InvalidValue, StorageError
-
-DEFAULT_BUSY_TIMEOUT_MS = 10_000
-MAX_BUSY_TIMEOUT_MS = 3_600_000
-
+from ledger_cli.errors import StorageError
+from ledger_cli.store.timeout import busy_timeout_ms
+from ledger_cli.store.url import Location
 
 # SQLite's own busy handler waits this long per statement; longer waits for the write lock are
 # a loop in Python (`retry_while_busy`), so that Ctrl-C is noticed while a command waits.
@@ -63,7 +61,7 @@ def is_busy(error: sqlite3.Error) -> bool:
     return error_kind(error) in ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
-def retry_while_busy(path: Path, statement: Callable[[], object]) -> None:
+def retry_while_busy(path: Location, statement: Callable[[], object]) -> None:
     """Run `statement` until no other process holds the lock, for up to the busy timeout."""
     timeout = busy_timeout_ms() / 1000
     deadline = time.monotonic() + timeout
@@ -82,25 +80,6 @@ def retry_while_busy(path: Path, statement: Callable[[], object]) -> None:
             time.sleep(0.01)
 
 
-def busy_timeout_ms() -> int:
-    """How long a command waits for another process's write: LEDGER_BUSY_TIMEOUT, in seconds
-    from 0 to 3600 (such as 10 or 0.5; blanks around it are fine), else 10 s. Any other value,
-    an empty one included, is InvalidValue: never ignored."""
-    raw = os.environ.get("LEDGER_BUSY_TIMEOUT")
-    if raw is None:
-        return DEFAULT_BUSY_TIMEOUT_MS
-    whole, _, fraction = raw.strip().partition(".")  # "5", "5.", ".5", "0.25"
-    digits = whole + fraction
-    if digits.isascii() and digits.isdigit():  # ASCII digits only, at least one
-        milliseconds = int(whole or "0") * 1000 + int((fraction + "000")[:3])
-        if milliseconds <= MAX_BUSY_TIMEOUT_MS:
-            return milliseconds
-    raise InvalidValue(
-        f"LEDGER_BUSY_TIMEOUT={raw!r} is not valid: give the seconds to wait for another "
-        "process's write, a number from 0 to 3600 such as 10 or 0.5"
-    )
-
-
 _MESSAGES = {
     "SQLITE_BUSY": "{path} is locked by another process",
     "SQLITE_LOCKED": "{path} is locked by another process",
@@ -111,14 +90,18 @@ _MESSAGES = {
 
 
 @contextmanager
-def translate_errors(path: Path) -> Iterator[None]:
+def translate_errors(path: Location) -> Iterator[None]:
     """Turn sqlite3 and OS errors into one-line StorageErrors that name the file."""
     try:
         yield
     except sqlite3.Error as error:
         kind = error_kind(error)
         template = _MESSAGES.get(kind, "{path}: {message}")
-        message = _read_only_sidecar(path) if kind == "SQLITE_READONLY" else None
+        message = (
+            _read_only_sidecar(path)
+            if kind == "SQLITE_READONLY" and isinstance(path, Path)
+            else None
+        )
         raise StorageError(message or template.format(path=path, message=error)) from error
     except OSError as error:
         raise StorageError(f"{path}: {error.strerror or error}") from error

@@ -24,7 +24,7 @@ from typing import Any
 from ledger_cli.domain.events import ALL_TYPES, MONEY_SIGNS
 from ledger_cli.store.base import GENESIS
 from ledger_cli.store.chain import details_problem
-from ledger_cli.store.sqlite.sql import type_in
+from ledger_cli.store.sql.fragments import type_in
 
 CHUNK = 50_000  # seqs per query: the unit of the progress bar
 

@@ -10,9 +10,9 @@ from ledger_cli.domain.categories import UNCATEGORIZED, Rule, allocation, budget
 from ledger_cli.domain.events import CATEGORY_TYPES, MONEY_TYPES
 from ledger_cli.domain.events import EventType as T
 from ledger_cli.domain.money import DEFAULT_CURRENCY
-from ledger_cli.store.sqlite.readmodels import fits, reported_where
+from ledger_cli.store.sql.fragments import SPLIT, split_sums, type_in
+from ledger_cli.store.sql.readmodels import fits, reported_where
 from ledger_cli.store.sqlite.schema import READ_MODEL_TABLES
-from ledger_cli.store.sqlite.sql import SPLIT, split_sums, type_in
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
@@ -156,7 +156,7 @@ def _rebuild_categories(conn: sqlite3.Connection) -> None:
     # (account, category, day) -> [net, number of entries]
     nets: dict[tuple[str, str, str], list[int]] = {}
     # Every money event in reports but a split: summed in SQL by category and day.
-    reported = reported_where("e")
+    reported = reported_where(conn, "e")
     split_now = "CASE WHEN r.ref IS NULL THEN json_extract(e.details, '$.split') ELSE r.split END"
     category_now = (
         "CASE WHEN r.ref IS NULL THEN json_extract(e.details, '$.category') ELSE r.category END"

@@ -233,7 +233,7 @@ def document_index() -> str:
     """The index of the events that attach and detach documents: few, read by `docs`, by
     `history`'s marks and by reconcile without a scan of the log."""
     from ledger_cli.domain.events import DOCUMENT_TYPES
-    from ledger_cli.store.sqlite.sql import type_in
+    from ledger_cli.store.sql.fragments import type_in
 
     return f"CREATE INDEX events_documents ON events (seq) WHERE {type_in(DOCUMENT_TYPES)}"
 
@@ -242,7 +242,7 @@ def schedule_index() -> str:
     """The index of the schedules' own events (created, stopped, an occurrence skipped): few,
     read by every `due` and `forecast` without a scan of the log."""
     from ledger_cli.domain.events import SCHEDULE_TYPES
-    from ledger_cli.store.sqlite.sql import type_in
+    from ledger_cli.store.sql.fragments import type_in
 
     return f"CREATE INDEX events_schedules ON events (seq) WHERE {type_in(SCHEDULE_TYPES)}"
 
@@ -252,7 +252,7 @@ def partial_indexes() -> list[str]:
     AccountOpened and AccountClosed rows, and per account the events that change a
     transaction's cleared status. (store.rows() writes the same `type IN (...)` terms.)"""
     from ledger_cli.domain.events import ACCOUNT_TYPES, STATUS_TYPES
-    from ledger_cli.store.sqlite.sql import type_in
+    from ledger_cli.store.sql.fragments import type_in
 
     return [
         f"CREATE INDEX events_accounts ON events (seq) WHERE {type_in(ACCOUNT_TYPES)}",
@@ -264,7 +264,7 @@ def category_index() -> str:
     """The index of the events of where the money went that move no money (categorize,
     rules, budgets): a report as known at a past moment reads them without a scan."""
     from ledger_cli.domain.events import CATEGORY_TYPES
-    from ledger_cli.store.sqlite.sql import type_in
+    from ledger_cli.store.sql.fragments import type_in
 
     return f"CREATE INDEX events_categories ON events (seq) WHERE {type_in(CATEGORY_TYPES)}"
 

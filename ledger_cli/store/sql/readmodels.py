@@ -1,14 +1,14 @@
-"""The read models in SQLite: how appended events are saved into them, and the lookups a write
-and a query make in them. Their tables are in schema.py, their rebuild from the log in
-rebuild.py; what they hold, and why they are only a cache, is in store/readmodels.py."""
+"""The read models in SQL, for both relational backends: how appended events are saved into
+them, and the lookups a write and a query make in them. Their tables are in each backend's
+schema.py, their rebuild from the log in its rebuild.py; what they hold, and why they are only a
+cache, is in store/readmodels.py."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ledger_cli.domain.accounts import LEDGER_WIDE
 from ledger_cli.domain.categories import Rule, allocation
@@ -17,7 +17,15 @@ from ledger_cli.domain.money import stored_currency
 from ledger_cli.domain.periods import period_end, period_start
 from ledger_cli.domain.state import AccountState, State, Transaction
 from ledger_cli.store.readmodels import Changes
-from ledger_cli.store.sqlite.sql import INT64, SPLIT, exact_total, split_sums, type_in
+from ledger_cli.store.sql.fragments import (
+    INT64,
+    SPLIT,
+    Connection,
+    exact_total,
+    json_field,
+    split_sums,
+    type_in,
+)
 
 if TYPE_CHECKING:
     from ledger_cli.domain.statements import Entry
@@ -31,7 +39,7 @@ _ACCOUNT_SELECT = (
 )
 
 
-def account_states(conn: sqlite3.Connection) -> dict[str, AccountState]:
+def account_states(conn: Connection) -> dict[str, AccountState]:
     return {str(row[0]): _account(row) for row in conn.execute(_ACCOUNT_SELECT)}
 
 
@@ -50,7 +58,7 @@ def _account(row: Sequence[object]) -> AccountState:
     )
 
 
-def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
+def find_transaction(conn: Connection, ref: str) -> Transaction | None:
     found = conn.execute(
         "SELECT t.date, t.voids, t.voided_by, r.ref, r.category, r.split FROM rm_transactions t "
         "LEFT JOIN rm_recategorized r ON r.ref = t.ref WHERE t.ref = ?",
@@ -64,6 +72,7 @@ def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
         (ref,),
     ).fetchall()
     kind, details = (entries[0][2], json.loads(entries[0][3])) if entries else (None, {})
+    details.pop("by", None)  # who appended it: no field of the transaction
     # Its category now: as `categorize` set it again, else as its entry was recorded.
     category, split = (
         (found[4], found[5]) if found[3] is not None
@@ -82,7 +91,7 @@ def find_transaction(conn: sqlite3.Connection, ref: str) -> Transaction | None:
     )
 
 
-def occurrence(conn: sqlite3.Connection, schedule: str, day: str) -> tuple[str, str] | None:
+def occurrence(conn: Connection, schedule: str, day: str) -> tuple[str, str] | None:
     """(ref, "posted" or "skipped") of an occurrence already handled."""
     found = conn.execute(
         "SELECT ref, how FROM rm_occurrences WHERE schedule = ? AND date = ?", (schedule, day)
@@ -90,7 +99,7 @@ def occurrence(conn: sqlite3.Connection, schedule: str, day: str) -> tuple[str, 
     return None if found is None else (str(found[0]), str(found[1]))
 
 
-def handled(conn: sqlite3.Connection, through: int) -> list[tuple[str, str, str, str]]:
+def handled(conn: Connection, through: int) -> list[tuple[str, str, str, str]]:
     """(schedule, day, ref, how) of each occurrence handled by an event up to seq `through`."""
     return [
         (str(name), str(day), str(ref), str(how))
@@ -102,13 +111,13 @@ def handled(conn: sqlite3.Connection, through: int) -> list[tuple[str, str, str,
     ]
 
 
-def payee_category(conn: sqlite3.Connection, key: str) -> str | None:
+def payee_category(conn: Connection, key: str) -> str | None:
     found = conn.execute("SELECT category FROM rm_payees WHERE payee = ?", (key,)).fetchone()
     return None if found is None else str(found[0])
 
 
 def category_settings(
-    conn: sqlite3.Connection,
+    conn: Connection,
 ) -> tuple[dict[int, Rule], int, dict[tuple[str, str], list[tuple[str, int]]]]:
     """The live rules by id, the highest id ever given, and the budget steps."""
     rules: dict[int, Rule] = {}
@@ -140,7 +149,7 @@ Nets = list[tuple[str, str, str, int | None, str, str]]
 
 
 def category_nets(
-    conn: sqlite3.Connection,
+    conn: Connection,
     accounts: Sequence[str],
     since: date | None,
     through: date | None,
@@ -187,7 +196,7 @@ def _month_through(day: date) -> str:
 
 
 def _nets(
-    conn: sqlite3.Connection,
+    conn: Connection,
     table: str,
     column: str,
     accounts: Sequence[str],
@@ -217,7 +226,7 @@ def _nets(
     return found
 
 
-def balance_by_day(conn: sqlite3.Connection, account: str, as_of: date) -> int | None:
+def balance_by_day(conn: Connection, account: str, as_of: date) -> int | None:
     """The account's balance as of the end of `as_of`, from its daily nets; None when a
     day's net was too large to store (then the log must be summed)."""
     day = as_of.isoformat()
@@ -230,7 +239,7 @@ def balance_by_day(conn: sqlite3.Connection, account: str, as_of: date) -> int |
     return exact_total(conn, "net", "rm_days WHERE account = ? AND date <= ?", (account, day))
 
 
-def entries(conn: sqlite3.Connection, account: str, through: date | None) -> list[Entry]:
+def entries(conn: Connection, account: str, through: date | None) -> list[Entry]:
     """The account's money-moving entries effective by `through`, in register order, with
     their cleared status, and `void` when the entry and its void (or the entry it voids)
     cancel out before the bank ever had them: a voided entry never cleared, or the void of
@@ -245,11 +254,12 @@ def entries(conn: sqlite3.Connection, account: str, through: date | None) -> lis
         params.append(through.isoformat())
     sql = f"""
         SELECT e.seq, e.ref, e.type, e.date, e.amount,
-               json_extract(e.details, '$.number'), json_extract(e.details, '$.payee'),
+               {json_field(conn, "e.details", "number", integer=True)},
+               {json_field(conn, "e.details", "payee")},
                coalesce(c.status, ''),
                (t.voided_by IS NOT NULL AND coalesce(c.status, '') = '')
                OR (t.voids IS NOT NULL
-                   AND (coalesce(o.status, '') = '' OR v.voided_by IS NOT t.ref))
+                   AND (coalesce(o.status, '') = '' OR v.voided_by IS DISTINCT FROM t.ref))
                OR e.type = '{EventType.VOID_REVERSED}'
           FROM events e
           LEFT JOIN rm_cleared c ON c.ref = e.ref AND c.account = e.account
@@ -264,24 +274,25 @@ def entries(conn: sqlite3.Connection, account: str, through: date | None) -> lis
     ]
 
 
-def reported_where(alias: str) -> str:
+def reported_where(conn: Connection, alias: str) -> str:
     """The SQL condition on events `alias` that are in reports (readmodels.in_reports): money
     events but transfers, and but voids from before categories (which carry none) of a
     transfer."""
+    details = f"{alias}.details"
     target = (
-        f"coalesce(json_extract({alias}.details, '$.voids'), "
-        f"json_extract({alias}.details, '$.restores'))"
+        f"coalesce({json_field(conn, details, 'voids')}, "
+        f"{json_field(conn, details, 'restores')})"
     )
     return f"""
         {type_in(MONEY_TYPES, f"{alias}.type")} AND NOT {type_in(TRANSFER_TYPES, f"{alias}.type")}
-        AND NOT (json_extract({alias}.details, '$.category') IS NULL
-                 AND json_extract({alias}.details, '$.split') IS NULL
+        AND NOT ({json_field(conn, details, 'category')} IS NULL
+                 AND {json_field(conn, details, 'split')} IS NULL
                  AND {target} IS NOT NULL
                  AND EXISTS (SELECT 1 FROM events t WHERE t.ref = {target}
                                 AND {type_in(TRANSFER_TYPES, "t.type")}))"""
 
 
-def mismatches(conn: sqlite3.Connection, balances: Mapping[str, int]) -> list[str]:
+def mismatches(conn: Connection, balances: Mapping[str, int]) -> list[str]:
     """The accounts whose read-model balance, or sum of day totals, is not their last
     balance in the log (`balances`, as verified), or whose nets by category do not add up
     to the log's money in reports."""
@@ -298,7 +309,7 @@ def mismatches(conn: sqlite3.Connection, balances: Mapping[str, int]) -> list[st
         account: high * SPLIT + low
         for account, high, low in conn.execute(
             f"SELECT e.account, {split_sums('e.amount')} FROM events e "
-            f"WHERE {reported_where('e')} GROUP BY e.account"
+            f"WHERE {reported_where(conn, 'e')} GROUP BY e.account"
         )
     }
     return [
@@ -311,7 +322,7 @@ def mismatches(conn: sqlite3.Connection, balances: Mapping[str, int]) -> list[st
     ]
 
 
-def _sums(conn: sqlite3.Connection, table: str) -> dict[str, int | None]:
+def _sums(conn: Connection, table: str) -> dict[str, int | None]:
     """Each account's sum of a table of nets; None when one of them was too large to keep."""
     found: dict[str, int | None] = {}
     for account, net in conn.execute(f"SELECT account, net FROM {table}"):
@@ -323,13 +334,13 @@ def _sums(conn: sqlite3.Connection, table: str) -> dict[str, int | None]:
 # -- the write side: events appended, saved ------------------------------------------------------
 
 
-def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:
+def save(conn: Connection, state: State, changes: Changes) -> None:
     """Write `changes` (of events appended and folded into `state` with `evolve`) to the read
     models, inside the same transaction as the append."""
     if changes.head is None:
         return
     conn.executemany(
-        "INSERT OR REPLACE INTO rm_accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        upsert("rm_accounts", _ACCOUNT_COLUMNS, keys=1),
         [
             _account_row(state.accounts[name])
             for name in sorted(changes.accounts)
@@ -338,22 +349,44 @@ def save(conn: sqlite3.Connection, state: State, changes: Changes) -> None:
     )
     conn.executemany("INSERT INTO rm_transactions VALUES (?, ?, ?, ?)", changes.transactions)
     conn.executemany("UPDATE rm_transactions SET voided_by = ? WHERE ref = ?", changes.voided)
-    conn.executemany("INSERT OR REPLACE INTO rm_checks VALUES (?, ?, ?)", changes.checks)
+    conn.executemany(upsert("rm_checks", ("account", "number", "ref"), keys=2), changes.checks)
     conn.executemany(
-        "INSERT OR REPLACE INTO rm_cleared VALUES (?, ?, ?)",
+        upsert("rm_cleared", ("ref", "account", "status"), keys=2),
         [(ref, account, status) for (ref, account), status in changes.statuses.items()],
     )
     conn.executemany(
-        "INSERT OR REPLACE INTO rm_statement_rows VALUES (?, ?, ?)", changes.statement_rows
+        upsert("rm_statement_rows", ("account", "fingerprint", "ref"), keys=2),
+        changes.statement_rows,
     )
     _add_days(conn, changes.days)
     _save_categories(conn, changes)
     # The first posting of an occurrence stays its posting (an amend's replacement is not one).
-    conn.executemany("INSERT OR IGNORE INTO rm_occurrences VALUES (?, ?, ?, ?, ?)",
-                     changes.occurrences)
+    conn.executemany(
+        "INSERT INTO rm_occurrences VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        changes.occurrences,
+    )
     conn.execute(
-        "INSERT OR REPLACE INTO rm_position VALUES (1, ?, ?, ?)",
-        (*changes.head, state.transaction_count),
+        upsert("rm_position", ("id", "seq", "hash", "transactions"), keys=1),
+        (1, *changes.head, state.transaction_count),
+    )
+
+
+_ACCOUNT_COLUMNS = (
+    "name", "currency", "overdraft_limit", "opened_on", "closed", "balance", "last_entry_on",
+    "last_check", "sealed_through",
+)
+_BUDGET_COLUMNS = ("category", "currency", "month", "amount")
+
+
+def upsert(table: str, columns: Sequence[str], *, keys: int) -> str:
+    """INSERT of a whole row that replaces the row with the same key (the first `keys`
+    columns): the form SQLite and PostgreSQL share."""
+    names = ", ".join(columns)
+    marks = ", ".join("?" * len(columns))
+    updates = ", ".join(f"{name} = excluded.{name}" for name in columns[keys:])
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(columns[:keys])}) DO UPDATE SET {updates}"
     )
 
 
@@ -371,38 +404,69 @@ def _account_row(account: AccountState) -> tuple[object, ...]:
     )
 
 
-def _add_days(conn: sqlite3.Connection, nets: Mapping[tuple[str, str], int | None]) -> None:
+def _add_days(conn: Connection, nets: Mapping[tuple[str, str], int | None]) -> None:
     """Add each (account, day)'s net to `rm_days`, in Python so that a sum beyond 64 bits
     becomes NULL (read from the log) instead of an error or a float."""
     rows = []
+    stored = existing(conn, "rm_days", ("account", "date"), ("net",), list(nets))
     for (account, day), net in sorted(nets.items()):
-        found = conn.execute(
-            "SELECT net FROM rm_days WHERE account = ? AND date = ?", (account, day)
-        ).fetchone()
+        found = stored.get((account, day))
         if found is None:
             total = net
         else:
             total = None if found[0] is None or net is None else found[0] + net
         rows.append((account, day, fits(total)))
-    conn.executemany("INSERT OR REPLACE INTO rm_days VALUES (?, ?, ?)", rows)
+    conn.executemany(upsert("rm_days", ("account", "date", "net"), keys=2), rows)
 
 
-def _save_categories(conn: sqlite3.Connection, changes: Changes) -> None:
+def existing(
+    conn: Connection,
+    table: str,
+    key_columns: Sequence[str],
+    value_columns: Sequence[str],
+    keys: Sequence[tuple[str, ...]],
+) -> dict[tuple[str, ...], tuple[Any, ...]]:
+    """The stored values of the rows of `table` with these keys, read a few hundred keys per
+    query (one round trip each on a server, where a query per key would cost a write of
+    thousands of days seconds)."""
+    found: dict[tuple[str, ...], tuple[Any, ...]] = {}
+    width = len(key_columns)
+    group = f"({', '.join('?' * width)})"
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        # A join on the VALUES (columns column1, column2, ...: both name them so) finds each
+        # key through the primary key, in SQLite and PostgreSQL alike.
+        on = " AND ".join(f"t.{name} = k.column{i}" for i, name in enumerate(key_columns, 1))
+        sql = (
+            f"SELECT {', '.join(f't.{name}' for name in (*key_columns, *value_columns))} "
+            f"FROM (VALUES {', '.join([group] * len(chunk))}) AS k JOIN {table} t ON {on}"
+        )
+        for row in conn.execute(sql, [part for key in chunk for part in key]):
+            found[tuple(row[:width])] = tuple(row[width:])
+    return found
+
+
+_KEYS_PER_QUERY = 500
+
+
+def _save_categories(conn: Connection, changes: Changes) -> None:
     _add_category_days(conn, changes.category_days)
     for ref, category, split in changes.recategorized:
         _recategorize(conn, ref, category, split)
-    conn.executemany("INSERT OR REPLACE INTO rm_payees VALUES (?, ?)", changes.payees.items())
+    conn.executemany(
+        upsert("rm_payees", ("payee", "category"), keys=1), list(changes.payees.items())
+    )
     conn.executemany("INSERT INTO rm_rules VALUES (?, ?, ?, ?, ?)", changes.rules)
     conn.executemany(
         "UPDATE rm_rules SET removed = 1 WHERE id = ?", [(rule,) for rule in changes.removed_rules]
     )
-    conn.executemany("INSERT OR REPLACE INTO rm_budgets VALUES (?, ?, ?, ?)", changes.budgets)
+    conn.executemany(upsert("rm_budgets", _BUDGET_COLUMNS, keys=3), changes.budgets)
 
 
 Steps = Mapping[tuple[str, str, str], Sequence[int | None]]  # key -> (net, entries)
 
 
-def _add_category_days(conn: sqlite3.Connection, steps: Steps) -> None:
+def _add_category_days(conn: Connection, steps: Steps) -> None:
     """Add each (account, category, day)'s net and number of entries to the day totals and
     to their month's."""
     months: dict[tuple[str, str, str], list[int | None]] = {}
@@ -414,14 +478,12 @@ def _add_category_days(conn: sqlite3.Connection, steps: Steps) -> None:
     _add_nets(conn, "rm_category_months", "month", months)
 
 
-def _add_nets(conn: sqlite3.Connection, table: str, column: str, steps: Steps) -> None:
+def _add_nets(conn: Connection, table: str, column: str, steps: Steps) -> None:
     rows = []
+    keys = ("account", "category", column)
+    stored = existing(conn, table, keys, ("net", "entries"), list(steps))
     for (account, category, day), (net, entries) in sorted(steps.items()):
-        found = conn.execute(
-            f"SELECT net, entries FROM {table} "
-            f"WHERE account = ? AND category = ? AND {column} = ?",
-            (account, category, day),
-        ).fetchone()
+        found = stored.get((account, category, day))
         if found is None:
             total, count = net, int(entries or 0)
         else:
@@ -431,7 +493,7 @@ def _add_nets(conn: sqlite3.Connection, table: str, column: str, steps: Steps) -
     # A row stays while it counts an entry, even one that its void cancels (a report's
     # periods run from the first entry's): the same however the read models came to be.
     conn.executemany(
-        f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?, ?)",
+        upsert(table, ("account", "category", column, "net", "entries"), keys=3),
         [row for row in rows if row[4] > 0],
     )
     conn.executemany(
@@ -441,7 +503,7 @@ def _add_nets(conn: sqlite3.Connection, table: str, column: str, steps: Steps) -
 
 
 def _recategorize(
-    conn: sqlite3.Connection, ref: str, category: str | None, split: str | None
+    conn: Connection, ref: str, category: str | None, split: str | None
 ) -> None:
     """Move the money of transaction `ref` from the category it had to the one it has now,
     on the same days."""
@@ -466,7 +528,9 @@ def _recategorize(
                 step[0] = int(step[0] or 0) + sign * part
                 step[1] = int(step[1] or 0) + sign
     _add_category_days(conn, {key: step for key, step in moves.items() if step != [0, 0]})
-    conn.execute("INSERT OR REPLACE INTO rm_recategorized VALUES (?, ?, ?)", (ref, category, split))
+    conn.execute(
+        upsert("rm_recategorized", ("ref", "category", "split"), keys=1), (ref, category, split)
+    )
 
 
 def fits(total: int | None) -> int | None:

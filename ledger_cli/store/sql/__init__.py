@@ -1,0 +1,1 @@
+"""SQL that the relational backends (SQLite and PostgreSQL) share."""
