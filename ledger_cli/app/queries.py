@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger_cli.app.register import Register
@@ -20,13 +19,14 @@ from ledger_cli.domain.events import MONEY_TYPES
 from ledger_cli.errors import InvalidValue
 from ledger_cli.store.backends import open_store
 from ledger_cli.store.base import Order, Progress, Row, RowFilter
+from ledger_cli.store.url import Location
 
 if TYPE_CHECKING:
     from ledger_cli.app.verify import Reconciliation
 
 
 @contextmanager
-def read(path: Path, *, damaged_ok: bool = False) -> Iterator[Queries]:
+def read(path: Location, *, damaged_ok: bool = False) -> Iterator[Queries]:
     """A read-only view of one moment of the ledger; a missing file is NoLedger, never
     created. `damaged_ok` lets `reconcile` look at a log whose table was rebuilt."""
     with open_store(path, write=False, damaged_ok=damaged_ok) as store, store.snapshot():

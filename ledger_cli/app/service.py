@@ -24,6 +24,7 @@ from ledger_cli.errors import Denied, InvalidValue, LedgerError, NoLedger, Stora
 from ledger_cli.store.backends import ledger_exists, open_scratch, open_store
 from ledger_cli.store.base import KeyRecord, Row, RowFilter, Store
 from ledger_cli.store.chain import to_event
+from ledger_cli.store.url import Location
 
 if TYPE_CHECKING:
     # The parts of one command each: a single write loads none of them.
@@ -56,7 +57,7 @@ class CommandRow(NamedTuple):
 class Ledger:
     """A ledger, seen through commands and queries."""
 
-    def __init__(self, path: Path, *, create_folder: bool = False) -> None:
+    def __init__(self, path: Location, *, create_folder: bool = False) -> None:
         self.path = path
         self.create_folder = create_folder
 
@@ -83,7 +84,11 @@ class Ledger:
         except NoLedger:
             if existing:
                 raise
-        if not self.create_folder and not self.path.parent.is_dir():
+        if (
+            isinstance(self.path, Path)
+            and not self.create_folder
+            and not self.path.parent.is_dir()
+        ):
             raise StorageError(
                 f"cannot create {self.path}: the folder {self.path.parent} does not exist"
             )
@@ -328,7 +333,7 @@ def _transaction_events(writer: Writer, ref: str) -> list[Event]:
     return events
 
 
-def not_empty(path: Path, events: int) -> str:
+def not_empty(path: Location, events: int) -> str:
     return (
         f"the ledger at {path} already holds {events} events; restore writes only into a new "
         "or empty ledger (give another --db)"

@@ -8,9 +8,10 @@ completions/ are typer's, generated from the app by completions/generate.py.
 """
 
 from collections.abc import Callable
-from pathlib import Path
 
 import typer
+
+from ledger_cli.store.url import Location
 
 # How many of the latest entries `void REF` offers refs from: completion must answer at once,
 # whatever the length of the log.
@@ -20,7 +21,7 @@ SHELLS = {"bash": "ledger.bash", "zsh": "_ledger", "fish": "ledger.fish"}
 COMPLETE_VAR = "_LEDGER_COMPLETE"
 
 
-def _ledger_path(ctx: typer.Context) -> Path:
+def _ledger_path(ctx: typer.Context) -> Location:
     """The file the completed command would use (the root callback, which sets it up for a
     command, does not run while completing)."""
     from ledger_cli.cli.location import ledger_file

@@ -16,6 +16,7 @@ from ledger_cli.cli.options import AsCsv, AsJson, AsOf, DryRun, IdKey, output_fo
 from ledger_cli.domain.accounts import DEFAULT_ACCOUNT
 from ledger_cli.domain.dates import parse_date, today
 from ledger_cli.errors import InvalidValue
+from ledger_cli.store.url import Location
 
 
 class DocsGroup(TyperGroup):
@@ -185,7 +186,9 @@ def docs_get(
     written(Output(), found.sha256, found.size, str(target), as_json=as_json)
 
 
-def _write_file(path: str, force: bool, pieces: Iterable[bytes], ledger: Path) -> Path:
+def _write_file(
+    path: str, force: bool, pieces: Iterable[bytes], ledger: Location
+) -> Path:
     """Write `pieces` to `path` whole or not at all (a temporary file beside it, renamed),
     private to the user; an existing file only with `force`."""
     from ledger_cli.interop.atomicfile import refuse_the_ledger, replacing

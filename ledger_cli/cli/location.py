@@ -1,5 +1,6 @@
 """Which ledger a command works on: `--db`, else the environment variable LEDGER_DB, else
-`ledger.db` in the platform's user data folder (created, 0700, on the first write). An empty
+`ledger.db` in the platform's user data folder (created, 0700, on the first write). `--db`
+and LEDGER_DB may also be a PostgreSQL URL (store/url.py). An empty
 `--db` or LEDGER_DB is an error, never the default file: a script whose variable came out
 empty must not write into the user's own books."""
 
@@ -7,14 +8,16 @@ import os
 from pathlib import Path
 
 from ledger_cli.errors import InvalidValue
+from ledger_cli.store.url import DatabaseUrl, Location, is_database_url
 
 
 class LedgerFile:
-    """The file a command works on; only the default location's folder may be created."""
+    """The ledger a command works on (a file, or a database URL); only the default
+    location's folder may be created."""
 
     __slots__ = ("path", "create_folder")
 
-    def __init__(self, path: Path, create_folder: bool) -> None:
+    def __init__(self, path: Location, create_folder: bool) -> None:
         self.path = path
         self.create_folder = create_folder
 
@@ -32,6 +35,8 @@ def ledger_file(db: Path | str | None) -> LedgerFile:
                 "LEDGER_DB is set but empty: set it to a ledger file, or unset it to use the "
                 "default one"
             )
+    if db is not None and is_database_url(str(db)):
+        return LedgerFile(DatabaseUrl(str(db)), create_folder=False)
     if db is not None:
         return LedgerFile(Path(db).expanduser(), create_folder=False)
     from platformdirs import user_data_path

@@ -5,7 +5,8 @@ LEDGER_NO_REMINDERS=1; and never a failure of its own (whatever goes wrong, it s
 
 import os
 import sys
-from pathlib import Path
+
+from ledger_cli.store.url import Location
 
 
 def wanted(as_json: bool) -> bool:
@@ -16,7 +17,7 @@ def wanted(as_json: bool) -> bool:
     return stream is not None and stream.isatty()
 
 
-def remind(path: Path, as_json: bool) -> None:
+def remind(path: Location, as_json: bool) -> None:
     """The reminder for the ledger at `path`, when one is wanted and something is due."""
     if not wanted(as_json):
         return

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from ledger_cli.errors import InvalidValue, OutputError
+from ledger_cli.store.url import Location
 
 
 @contextmanager
-def destination(path: str | None, ledger: Path) -> Iterator[IO[str]]:
+def destination(path: str | None, ledger: Location) -> Iterator[IO[str]]:
     """Standard output, or the file `path`, written whole or not at all: a temporary file in
     the same folder, renamed over `path` when the export is complete."""
     if path is None or path == "-":
@@ -29,8 +30,11 @@ def destination(path: str | None, ledger: Path) -> Iterator[IO[str]]:
         yield stream
 
 
-def refuse_the_ledger(target: Path, path: str, ledger: Path) -> None:
-    """InvalidValue when `target` (given as `path`) is the ledger file itself."""
+def refuse_the_ledger(target: Path, path: str, ledger: Location) -> None:
+    """InvalidValue when `target` (given as `path`) is the ledger file itself (a ledger on a
+    server is no file here)."""
+    if not isinstance(ledger, Path):
+        return
     try:
         same = target.exists() and ledger.exists() and target.samefile(ledger)
     except OSError:
