@@ -475,3 +475,42 @@ def minor(text: str) -> int:
     value = Decimal(text) * 100
     assert value == value.to_integral_value(), text
     return int(value)
+
+
+# -- PostgreSQL: a throwaway server for the whole run -----------------------------------------
+#
+# `pg_server` (session scope, started on first use): a `pgserver.PgServer`, a private cluster
+# this run starts and removes (or the server LEDGER_TEST_PG_ADMIN names). `pg_url` (one per
+# test): a fresh empty database on it, as the superuser's URL. Tests that want other roles make
+# them with `pg_server.create_role` and build their URLs with `pg_server.url(db, user, pw)`.
+# With no PostgreSQL binaries, a test that needs the server skips (the Debian package
+# `postgresql` brings them); under CI (the CI environment variable set) it fails instead.
+
+import pgserver  # noqa: E402 (this section's helpers; stdlib only until a test needs them)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.PgServer]:
+    """The run's PostgreSQL server, started once, on the first test that asks for it."""
+    try:
+        server = pgserver.start_server()
+    except pgserver.NoServerBinaries as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs a PostgreSQL server: {exc}", pytrace=False)
+        pytest.skip(
+            "PostgreSQL server binaries not found: install the Debian package "
+            f"{pgserver.DEBIAN_PACKAGE}"
+        )
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server: pgserver.PgServer) -> Iterator[str]:
+    """A URL (as the superuser) to a new, empty database of this test's own, dropped after it."""
+    name = pg_server.create_database()
+    yield pg_server.url(name)
+    pg_server.ensure_running()  # for the next test, if this one took the server away
+    pg_server.drop_database(name)

@@ -15,8 +15,11 @@ To run this suite on a second backend, add two things to this module:
    was created there); and the raw tools, with the backend's own client: `put_foreign_data()`,
    `edit_amount(seq, amount)` (guards left in place), `guard_names`, `drop_guard(name)` and
    `loosen_types()`;
-2. its name in the params of the `backend` fixture, and a branch there that builds it (and
-   skips when its server is not available).
+2. its name in the params of the `backend` fixture, and a branch there that builds it (a
+   server's fixture skips when its server is not available, and fails under CI).
+
+PostgreSQL (`PostgresBackend`) runs here on the run's own throwaway server (conftest's
+`pg_url`: a new database per test).
 
 A backend must serve several connections on one location at once: the locking tests open two
 stores there, one of them in a thread, and one test forks a process that dies inside the
@@ -68,7 +71,9 @@ from ledger_cli.store.base import (
     Store,
 )
 from ledger_cli.store.chain import Chain, link_hash, to_event, verify
+from ledger_cli.store.postgres import schema as pg_schema
 from ledger_cli.store.sqlite import schema
+from ledger_cli.store.url import DatabaseUrl
 
 # -- backends -----------------------------------------------------------------------------------
 
@@ -178,11 +183,67 @@ class SqliteBackend(Backend):
         )
 
 
-@pytest.fixture(params=["sqlite"])
+class PostgresBackend(Backend):
+    """A database of its own on the run's PostgreSQL server (conftest's `pg_url`); raw tools
+    as the superuser, through psycopg."""
+
+    guard_names = pg_schema.GUARD_TRIGGERS
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = DatabaseUrl(url)
+
+    @property
+    def location(self) -> str:
+        return str(self.url)
+
+    def _open(self, *, write: bool, damaged_ok: bool) -> Store:
+        return backends.open_store(self.url, write=write, damaged_ok=damaged_ok)
+
+    def _raw(self, *statements: str | tuple[str, tuple[object, ...]]) -> list[tuple[object, ...]]:
+        import psycopg
+
+        found: list[tuple[object, ...]] = []
+        with psycopg.connect(self.url.secret) as conn:  # one transaction, committed
+            for statement in statements:
+                sql, params = statement if isinstance(statement, tuple) else (statement, ())
+                cursor = conn.execute(sql.encode(), params or None)
+                if cursor.description is not None:
+                    found = cursor.fetchall()
+        return found
+
+    def exists(self) -> bool:
+        return bool(self._raw(
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public'"
+        ))
+
+    def put_foreign_data(self) -> None:
+        self._raw("CREATE TABLE events (id serial PRIMARY KEY, what text)",
+                  "INSERT INTO events (what) VALUES ('a meeting')")
+
+    def edit_amount(self, seq: int, amount: int) -> None:
+        self._raw(
+            "ALTER TABLE events DISABLE TRIGGER events_no_update",
+            ("UPDATE events SET amount = %s WHERE seq = %s", (amount, seq)),
+            "ALTER TABLE events ENABLE TRIGGER events_no_update",
+        )
+
+    def drop_guard(self, name: str) -> None:
+        table = "documents" if name.startswith("documents") else "events"
+        self._raw(f"DROP TRIGGER {name} ON {table}")
+
+    def loosen_types(self) -> None:
+        self._raw("ALTER TABLE events ALTER COLUMN amount TYPE text")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """Each backend in turn, on a fresh location of its own."""
     if request.param == "sqlite":
         made: Backend = SqliteBackend(tmp_path / "sqlite")
+    elif request.param == "postgresql":
+        made = PostgresBackend(request.getfixturevalue("pg_url"))
     else:  # pragma: no cover - a new param without its branch
         raise AssertionError(f"no branch for backend {request.param!r}")
     yield made

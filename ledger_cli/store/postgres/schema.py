@@ -226,10 +226,15 @@ def partial_indexes() -> list[str]:
 
 
 def version(conn: PgConnection) -> int | None:
-    """The schema version of the ledger in this database; None when it holds none."""
+    """The schema version of the ledger in this database; None when it holds none (and
+    nothing else), -1 when it holds what is not a ledger."""
     found = conn.execute("SELECT to_regclass('ledger_meta') IS NOT NULL").fetchone()
     if not found or not found[0]:
-        return None
+        # A database whose schema holds tables, none of them a ledger's, is another's.
+        other = conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+        ).fetchone()
+        return -1 if other and other[0] else None
     row = conn.execute("SELECT application, version FROM ledger_meta WHERE id = 1").fetchone()
     if row is None:
         return None

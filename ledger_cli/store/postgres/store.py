@@ -87,7 +87,7 @@ class PostgresStore(SqlStore):
         conn = connect(url)
         try:
             with translate_errors(url):
-                return schema.version(conn) is not None
+                return schema.version(conn) not in (None,)
         finally:
             conn.close()
 
@@ -100,7 +100,9 @@ class PostgresStore(SqlStore):
             self._schema_pending = True
             return
         if found < 0:
-            raise StorageError(f"{self.url} holds another application's ledger_meta table")
+            raise StorageError(
+                f"{self.url} is a database, but not a ledger (it holds other tables)"
+            )
         if found > schema.SCHEMA_VERSION:
             raise StorageError(
                 f"{self.url} was written by a newer version of ledger (schema {found}; this "
@@ -237,7 +239,12 @@ class PostgresStore(SqlStore):
     # -- integrity ---------------------------------------------------------------------------
 
     def quick_check(self, head: int, progress: Progress | None) -> dict[str, int] | None:
-        return None  # the caller's Verifier streams the log
+        from ledger_cli.store.postgres.fastcheck import log_is_clean
+
+        found = log_is_clean(self.conn, head)
+        if found is not None and progress is not None:
+            progress(head)
+        return found
 
     def schema_problem(self) -> str | None:
         with self._errors():
