@@ -16,6 +16,7 @@ taken out should it ever be there.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -91,15 +92,79 @@ class PgConnection:
     def __init__(self, raw: psycopg.Connection[Any], url: DatabaseUrl) -> None:
         self.raw = raw
         self.url = url
+        self._tables: dict[str, dict[str, str]] = {}
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[Any]:
         return self.raw.execute(placeholders(sql), tuple(parameters))
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
+        """Run `sql` for each row. An INSERT of one VALUES row is sent as one INSERT of every
+        row, its columns as arrays (`unnest`): one round trip and one statement for a batch
+        of thousands, where a statement per row costs the network's latency each. An upsert's
+        rows are first reduced to the last one of each key, as one statement per row would
+        leave them (PostgreSQL refuses to update a row twice in one statement)."""
         rows = [tuple(row) for row in parameters]
-        if rows:
+        if not rows:
+            return
+        shape = _insert_shape(sql)
+        if shape is None:
             with self.raw.cursor() as cursor:
                 cursor.executemany(placeholders(sql), rows)
+            return
+        table, columns, after, key = shape
+        if key is not None:
+            rows = list({tuple(row[i] for i in key): row for row in rows}.values())
+        names = columns or tuple(self._columns(table))
+        self._insert_arrays(table, names, after, rows)
+
+    def add_totals(
+        self, table: str, keys: Sequence[str], values: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
+        """Add each row's values (after its key) to the stored row with that key, or insert
+        it: `net` as an exact sum that becomes NULL past 64 bits (and stays NULL), `entries`
+        as a count. The server does the sums, so nothing is read first. Returns the keys
+        whose `entries` is now 0 or less (the caller removes those rows)."""
+        if not rows:
+            return []
+        sets = [
+            "net = CASE WHEN t.net IS NULL OR excluded.net IS NULL THEN NULL "
+            f"WHEN abs(t.net::numeric + excluded.net) > {INT64} THEN NULL "
+            "ELSE t.net + excluded.net END"
+        ]
+        if "entries" in values:
+            sets.append("entries = t.entries + excluded.entries")
+        returning = f" RETURNING {', '.join(keys)}, entries" if "entries" in values else ""
+        after = f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}{returning}"
+        found = self._insert_arrays(table, (*keys, *values), after, rows)
+        return [tuple(row[:-1]) for row in found if row[-1] <= 0] if returning else []
+
+    def _insert_arrays(
+        self, table: str, columns: Sequence[str], after: str, rows: list[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
+        types = self._columns(table)
+        arrays = ", ".join(f"%s::{types[name]}[]" for name in columns)
+        sql = (
+            f"INSERT INTO {table} AS t ({', '.join(columns)}) "
+            f"SELECT * FROM unnest({arrays}){after}"
+        )
+        arrays_of = [list(column) for column in zip(*rows, strict=True)]
+        cursor = self.raw.execute(sql.encode(), arrays_of)
+        return cursor.fetchall() if cursor.description is not None else []
+
+    def _columns(self, table: str) -> dict[str, str]:
+        """The columns of `table`, in order, with their types (asked once per connection)."""
+        found = self._tables.get(table)
+        if found is None:
+            found = self._tables[table] = {
+                str(name): str(kind)
+                for name, kind in self.raw.execute(
+                    b"SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                    b"WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped "
+                    b"ORDER BY attnum",
+                    (table,),
+                )
+            }
+        return found
 
     @staticmethod
     def json_field(expr: str, key: str, integer: bool) -> str:
@@ -124,6 +189,33 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+INT64 = 2**63 - 1
+
+_INSERT = re.compile(
+    r"(?P<before>INSERT INTO (?P<table>\w+)(?: \((?P<columns>[\w, ]+)\))? VALUES )"
+    r"(?P<group>\((?:\?, )*\?\))"
+    r"(?P<after>(?: ON CONFLICT(?: \((?P<key>[\w, ]+)\))? DO (?P<action>UPDATE|NOTHING).*)?)$",
+    re.DOTALL,
+)
+
+
+@functools.lru_cache(maxsize=128)
+def _insert_shape(sql: str) -> tuple[str, tuple[str, ...], str, tuple[int, ...] | None] | None:
+    """(table, columns named (none: all, in order), the SQL after the VALUES row, the
+    positions of the conflict key of an upsert that updates) of an INSERT of one row of
+    placeholders; None for any other statement."""
+    found = _INSERT.match(sql.strip())
+    if found is None:
+        return None
+    columns = tuple(name.strip() for name in (found["columns"] or "").split(",") if name.strip())
+    key = None
+    if found["action"] == "UPDATE":
+        if not columns or not found["key"]:
+            return None
+        key = tuple(columns.index(name.strip()) for name in found["key"].split(","))
+    return found["table"], columns, found["after"], key
 
 
 def sqlstate(error: BaseException) -> str:

@@ -77,19 +77,30 @@ BEGIN
 END $$
 """
 
+# The rows one INSERT or COPY appends must be the next links of the chain: nothing stored
+# above the first of them, the first right after the head, and each one's prev_hash the hash
+# of the row before it (genesis before seq 1). Checked once per statement, over the rows it
+# appended (a row trigger would query the head once per row of an import).
 _AT_HEAD = """
 CREATE FUNCTION ledger_append_at_head() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    head_seq  bigint;
-    head_hash text;
+    first   bigint;
+    added   bigint;
 BEGIN
-    SELECT seq, hash INTO head_seq, head_hash FROM events ORDER BY seq DESC LIMIT 1;
-    IF NEW.seq IS DISTINCT FROM coalesce(head_seq, 0) + 1
-       OR NEW.prev_hash IS DISTINCT FROM coalesce(head_hash, repeat('0', 64)) THEN
+    SELECT min(seq), count(*) INTO first, added FROM appended;
+    IF added = 0 THEN
+        RETURN NULL;
+    END IF;
+    IF (SELECT count(*) FROM events WHERE seq >= first) <> added
+       OR coalesce((SELECT max(seq) FROM events WHERE seq < first), 0) <> first - 1
+       OR EXISTS (
+           SELECT 1 FROM appended n LEFT JOIN events p ON p.seq = n.seq - 1
+            WHERE n.prev_hash IS DISTINCT FROM
+                  (CASE WHEN n.seq = 1 THEN repeat('0', 64) ELSE p.hash END)) THEN
         RAISE EXCEPTION 'events must be appended at the head of the chain'
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END $$
 """
 
@@ -122,8 +133,9 @@ VERSION_1 = [
        FOR EACH ROW EXECUTE FUNCTION ledger_refuse()""",
     """CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
        FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse()""",
-    """CREATE TRIGGER events_append_at_head BEFORE INSERT ON events
-       FOR EACH ROW EXECUTE FUNCTION ledger_append_at_head()""",
+    """CREATE TRIGGER events_append_at_head AFTER INSERT ON events
+       REFERENCING NEW TABLE AS appended
+       FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_at_head()""",
     "CREATE INDEX events_account_date ON events (account, date, seq)",
     "CREATE INDEX events_ref ON events (ref)",
     """CREATE TABLE documents (

@@ -405,8 +405,13 @@ def _account_row(account: AccountState) -> tuple[object, ...]:
 
 
 def _add_days(conn: Connection, nets: Mapping[tuple[str, str], int | None]) -> None:
-    """Add each (account, day)'s net to `rm_days`, in Python so that a sum beyond 64 bits
-    becomes NULL (read from the log) instead of an error or a float."""
+    """Add each (account, day)'s net to `rm_days`, so that a sum beyond 64 bits becomes NULL
+    (read from the log) instead of an error or a float: in Python, or by the server."""
+    add = getattr(conn, "add_totals", None)
+    if add is not None:  # a server adds them itself (postgres/connection.py)
+        rows = [(*key, fits(net)) for key, net in nets.items()]
+        add("rm_days", ("account", "date"), ("net",), rows)
+        return
     rows = []
     stored = existing(conn, "rm_days", ("account", "date"), ("net",), list(nets))
     for (account, day), net in sorted(nets.items()):
@@ -479,8 +484,18 @@ def _add_category_days(conn: Connection, steps: Steps) -> None:
 
 
 def _add_nets(conn: Connection, table: str, column: str, steps: Steps) -> None:
-    rows = []
     keys = ("account", "category", column)
+    add = getattr(conn, "add_totals", None)
+    if add is not None:  # a server adds them itself (postgres/connection.py)
+        emptied = add(
+            table, keys, ("net", "entries"),
+            [(*key, fits(net), int(entries or 0)) for key, (net, entries) in steps.items()],
+        )
+        conn.executemany(
+            f"DELETE FROM {table} WHERE account = ? AND category = ? AND {column} = ?", emptied
+        )
+        return
+    rows = []
     stored = existing(conn, table, keys, ("net", "entries"), list(steps))
     for (account, category, day), (net, entries) in sorted(steps.items()):
         found = stored.get((account, category, day))
