@@ -53,7 +53,7 @@ def connect(url: DatabaseUrl) -> PgConnection:
         try:
             given = conninfo_to_dict(url.secret)
         except psycopg.ProgrammingError as error:
-            raise StorageError(f"{url} is not a valid PostgreSQL URL") from error
+            raise StorageError(f"{url} is not a valid PostgreSQL URL") from _safe(url, error)
         options: dict[str, object] = {"autocommit": True}
         if "connect_timeout" not in given:
             options["connect_timeout"] = CONNECT_TIMEOUT_S
@@ -64,7 +64,7 @@ def connect(url: DatabaseUrl) -> PgConnection:
         except psycopg.OperationalError as error:
             # Unreachable, a refused login, a missing database: libpq's reason says which.
             detail = _first_line(url, error).removeprefix("connection failed: ")
-            raise StorageError(f"{url}: cannot connect: {detail}") from error
+            raise StorageError(f"{url}: cannot connect: {detail}") from _safe(url, error)
     raw.adapters.register_loader("numeric", _integer_loader(psycopg))
     return PgConnection(raw, url)
 
@@ -229,7 +229,7 @@ def translate_errors(url: DatabaseUrl) -> Iterator[None]:
     try:
         yield
     except psycopg.Error as error:
-        raise StorageError(describe(url, error)) from error
+        raise StorageError(describe(url, error)) from _safe(url, error)
 
 
 def describe(url: DatabaseUrl, error: BaseException) -> str:
@@ -253,6 +253,12 @@ def _first_line(url: DatabaseUrl, error: BaseException) -> str:
     text = str(error).strip().splitlines()
     line = text[0] if text else type(error).__name__
     return _scrub(url, line)
+
+
+def _safe(url: DatabaseUrl, error: BaseException) -> BaseException | None:
+    """`error`, as the cause that `--debug` prints, unless its text holds the password (then
+    none: the one-line message, scrubbed, is all there is to show)."""
+    return None if _scrub(url, str(error)) != str(error) else error
 
 
 def _scrub(url: DatabaseUrl, text: str) -> str:
