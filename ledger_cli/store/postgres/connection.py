@@ -16,10 +16,11 @@ taken out should it ever be there.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, cast
 
 from ledger_cli.errors import StorageError
 from ledger_cli.store.url import DatabaseUrl
@@ -43,9 +44,16 @@ def _psycopg() -> Any:
     return psycopg
 
 
+_idle: dict[str, tuple[int, PgConnection]] = {}  # URL -> (pid, a connection released idle)
+
+
 def connect(url: DatabaseUrl) -> PgConnection:
     """An autocommit connection (the store says BEGIN and COMMIT itself), whose sums of
-    integers come back as int."""
+    integers come back as int: the one this process released last for this URL, else a new
+    one (a command that checks the ledger exists, writes, then reminds, logs in once)."""
+    kept = _idle.pop(url.secret, None)
+    if kept is not None and kept[0] == os.getpid() and kept[1].idle():
+        return kept[1]
     psycopg = _psycopg()
     from psycopg.conninfo import conninfo_to_dict
 
@@ -152,19 +160,17 @@ class PgConnection:
         return cursor.fetchall() if cursor.description is not None else []
 
     def _columns(self, table: str) -> dict[str, str]:
-        """The columns of `table`, in order, with their types (asked once per connection)."""
-        found = self._tables.get(table)
-        if found is None:
-            found = self._tables[table] = {
-                str(name): str(kind)
-                for name, kind in self.raw.execute(
-                    b"SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                    b"WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped "
-                    b"ORDER BY attnum",
-                    (table,),
-                )
-            }
-        return found
+        """The columns of `table`, in order, with their types (every table of the schema
+        asked at once, once per connection)."""
+        if table not in self._tables:
+            for name, column, kind in self.raw.execute(
+                b"SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+                b"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                b"WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' "
+                b"AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"
+            ):
+                self._tables.setdefault(str(name), {})[str(column)] = str(kind)
+        return self._tables[table]
 
     @staticmethod
     def json_field(expr: str, key: str, integer: bool) -> str:
@@ -189,6 +195,49 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+    def idle(self) -> bool:
+        """Open, and in no transaction: ready for the next store."""
+        from psycopg import pq
+
+        return not self.raw.closed and self.raw.info.transaction_status == pq.TransactionStatus.IDLE
+
+
+class _Gone:
+    """A closed store's driver: every use is a StorageError."""
+
+    def __init__(self, url: DatabaseUrl) -> None:
+        self._url = url
+
+    def __getattr__(self, name: str) -> Any:
+        raise StorageError(f"{self._url}: the ledger was closed")
+
+
+class ClosedConnection(PgConnection):
+    """What a closed store holds in place of its connection (which may serve another
+    store now)."""
+
+    def __init__(self, url: DatabaseUrl) -> None:
+        super().__init__(cast(Any, _Gone(url)), url)
+
+    def idle(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def release(conn: PgConnection) -> None:
+    """Keep `conn` for the next store this process opens on its URL (closing the one kept
+    before), or close it when it is not idle."""
+    with suppress(Exception):
+        if conn.idle():
+            previous = _idle.pop(conn.url.secret, None)
+            _idle[conn.url.secret] = (os.getpid(), conn)
+            if previous is not None and previous[1] is not conn and previous[0] == os.getpid():
+                previous[1].close()
+            return
+        conn.close()
 
 
 INT64 = 2**63 - 1

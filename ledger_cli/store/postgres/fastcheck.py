@@ -82,6 +82,8 @@ def log_is_clean(conn: PgConnection, head: int) -> dict[str, int] | None:
     inside = conn.raw.info.transaction_status == pq.TransactionStatus.INTRANS
     if inside:
         conn.raw.execute(b"SAVEPOINT quick_check")
+        # The query sorts the whole log twice (by seq, by account): in memory, not on disk.
+        conn.raw.execute(b"SET LOCAL work_mem = '128MB'")
     try:
         found = _check(conn, head)
     except (psycopg.Error, ValueError, TypeError):

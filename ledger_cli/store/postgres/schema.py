@@ -17,7 +17,7 @@ append that is not the next link of the chain.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from ledger_cli.store.postgres.connection import PgConnection
@@ -253,6 +253,40 @@ def version(conn: PgConnection) -> int | None:
     if row[0] != APPLICATION:
         return -1
     return int(row[1])
+
+
+class Identity(NamedTuple):
+    """What opening a ledger learns in one round trip."""
+
+    version: int | None  # as version() says
+    columns: dict[str, str]  # the events table's column types
+    role: str  # current_user
+
+
+_IDENTIFY = (
+    b"SELECT application, version, current_user, "
+    b"(SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ',') "
+    b"   FROM pg_attribute WHERE attrelid = to_regclass('events') AND attnum > 0 "
+    b"    AND NOT attisdropped) "
+    b"FROM ledger_meta WHERE id = 1"
+)
+
+
+def identify(conn: PgConnection) -> Identity:
+    """The ledger's schema version, the types of its log's columns and the role connected,
+    asked outside any transaction (where a missing table is an error that aborts nothing)."""
+    import psycopg
+
+    try:
+        found = conn.raw.execute(_IDENTIFY).fetchone()
+    except psycopg.errors.UndefinedTable:
+        found = None
+    if found is None:
+        role = conn.raw.execute(b"SELECT current_user").fetchone()
+        return Identity(version(conn), {}, str(role[0]) if role else "")
+    application, number, role, columns = found
+    types = dict(part.split(" ", 1) for part in str(columns or "").split(",") if " " in part)
+    return Identity(int(number) if application == APPLICATION else -1, types, str(role))
 
 
 def create(conn: PgConnection) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
+from typing import TYPE_CHECKING
 
 from ledger_cli import interrupts
 from ledger_cli.errors import IntegrityFailure, NoLedger, StorageError
@@ -20,12 +21,14 @@ from ledger_cli.store.postgres import schema
 from ledger_cli.store.postgres.connection import (
     LOCKED,
     TRANSIENT,
+    ClosedConnection,
     PgConnection,
     connect,
+    release,
     sqlstate,
     translate_errors,
 )
-from ledger_cli.store.sql.store import SqlStore
+from ledger_cli.store.sql.store import SELECT, SqlStore
 from ledger_cli.store.timeout import busy_timeout_ms
 from ledger_cli.store.url import DatabaseUrl
 
@@ -33,6 +36,10 @@ RETRIES = 3  # attempts at the head's lock after a deadlock or a serialisation f
 CHUNK = 1 << 20  # a document is read back in pieces of 1 MiB
 
 _cursors = itertools.count(1)
+
+if TYPE_CHECKING:
+    from ledger_cli.domain.state import State
+    from ledger_cli.store.readmodels import Changes
 
 
 class PostgresStore(SqlStore):
@@ -46,6 +53,7 @@ class PostgresStore(SqlStore):
         self._write = write
         self._schema_pending = False
         self._appender: str | None = None
+        self._columns: dict[str, str] | None = None  # the log's column types, as opened
 
     @property
     def location(self) -> str:
@@ -87,13 +95,15 @@ class PostgresStore(SqlStore):
         conn = connect(url)
         try:
             with translate_errors(url):
-                return schema.version(conn) not in (None,)
+                return schema.identify(conn).version is not None
         finally:
-            conn.close()
+            release(conn)  # kept for the store the command opens next
 
     def _prepare(self, damaged_ok: bool) -> None:
         with self._errors():
-            found = schema.version(self.conn)
+            identity = schema.identify(self.conn)
+        self._appender, self._columns = identity.role, identity.columns
+        found = identity.version
         if found is None:
             if not self._write:
                 raise NoLedger(f"no ledger at {self.url}")
@@ -115,8 +125,8 @@ class PostgresStore(SqlStore):
             )
 
     def close(self) -> None:
-        with suppress(Exception):
-            self.conn.close()
+        release(self.conn)
+        self.conn = ClosedConnection(self.url)
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -157,18 +167,22 @@ class PostgresStore(SqlStore):
         """BEGIN, create the schema when it is the first write, and lock the head row;
         a deadlock or serialisation failure on the way is retried a few times."""
         timeout = busy_timeout_ms()
+        # A lock wait longer than the busy timeout is an error (55P03), never a hang (0 would
+        # mean no limit to the server: LEDGER_BUSY_TIMEOUT=0 waits 1 ms).
+        begin = f"BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = {max(timeout, 1)}"
+        lock = "SELECT id FROM ledger_head WHERE id = 1 FOR UPDATE"
         for attempt in itertools.count(1):
             try:
                 with self._errors():
-                    self.conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-                    # A lock wait longer than the busy timeout is an error (55P03), never a
-                    # hang; 0 means no wait at all in LEDGER_BUSY_TIMEOUT, and "no limit" here.
-                    self.conn.raw.execute(f"SET LOCAL lock_timeout = {max(timeout, 1)}".encode())
                     if self._schema_pending:
+                        self.conn.raw.execute(begin.encode())
                         self.conn.execute("SELECT pg_advisory_xact_lock(?)", (schema.CREATE_LOCK,))
                         if schema.version(self.conn) is None:
                             schema.create(self.conn)
-                    self.conn.execute("SELECT id FROM ledger_head WHERE id = 1 FOR UPDATE")
+                        self.conn.raw.execute(lock.encode())
+                    else:
+                        # One round trip: the statements go together, as one simple query.
+                        self.conn.raw.execute(f"{begin}; {lock}".encode())
                 return
             except StorageError as error:
                 self._rollback()
@@ -199,28 +213,41 @@ class PostgresStore(SqlStore):
 
     # -- the log (streamed through a server-side cursor) -----------------------------------
 
+    def row_at(self, seq: int) -> Row | None:
+        with self._errors():
+            found = self.conn.execute(f"{SELECT} WHERE seq = ?", (seq,)).fetchone()
+        return Row(*found) if found else None
+
     def _rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[Row]:
         with self._errors():
             for values in self.conn.stream(sql, params, 5_000, f"rows{next(_cursors)}"):
                 yield Row(*values)
 
     def append(self, rows: Sequence[Row]) -> None:
-        """Insert linked rows, all or none, through COPY (the guard trigger still checks each
-        is the next link): an import of a million rows is one stream, not a million
-        statements."""
+        """Insert linked rows through COPY (the guard trigger still checks they are the next
+        links): an import of a million rows is one stream, not a million statements. A
+        refused append leaves nothing of itself (a savepoint), whatever the caller does next."""
         columns = ", ".join(Row._fields)
         with self._errors():
-            self.conn.execute("SAVEPOINT append")
+            self.conn.raw.execute(b"SAVEPOINT append")
             try:
                 with self.conn.raw.cursor() as cursor:
                     with cursor.copy(f"COPY events ({columns}) FROM STDIN".encode()) as copy:
                         for row in rows:
                             copy.write_row(row)
             except BaseException:
-                self.conn.execute("ROLLBACK TO append")
+                self.conn.raw.execute(b"ROLLBACK TO SAVEPOINT append")
                 raise
             finally:
-                self.conn.execute("RELEASE append")
+                self.conn.raw.execute(b"RELEASE SAVEPOINT append")
+
+    def save_read_models(self, state: State, changes: Changes) -> None:
+        from ledger_cli.store.sql.readmodels import save
+
+        # Pipelined: the statements go out together, and the server's answers come back
+        # together, instead of a round trip each.
+        with self._errors(), self.conn.raw.pipeline():
+            save(self.conn, state, changes)
 
     # -- the read models ---------------------------------------------------------------------
 
@@ -247,13 +274,10 @@ class PostgresStore(SqlStore):
         return found
 
     def schema_problem(self) -> str | None:
-        with self._errors():
-            found = dict(
-                self.conn.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_name = 'events' AND table_schema = current_schema()"
-                ).fetchall()
-            )
+        found = self._columns
+        if found is None:
+            with self._errors():
+                found = schema.identify(self.conn).columns
         changed = [
             name for name, kind in schema.EVENT_COLUMNS.items() if found.get(name) != kind
         ]
