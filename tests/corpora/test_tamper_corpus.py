@@ -16,6 +16,9 @@ listed by the cases that cause them.
 
 Every case is reconciled in-process (typer's CliRunner, as JSON and as text); every fourth case
 also through the installed `ledger`, in a pool of subprocesses, on the same tampered file.
+
+The cases, the editor's SQL and `check_reported` serve a ledger on PostgreSQL too:
+e2e/test_pg_tamper.py runs a sample of the corpus there.
 """
 
 from __future__ import annotations
@@ -788,12 +791,22 @@ def test_a_tampered_ledger_is_reported_at_the_first_changed_seq(
         raise prepared.error
     tamper, db, stored = prepared.tamper, prepared.db, prepared.stored
     assert tamper is not None and db is not None and stored is not None
+    check_reported(tamper, str(db), stored, corpus.rows, spec.kind, prepared.process)
 
-    # The file holds exactly what the test believes it changed.
+
+def check_reported(
+    tamper: Tamper, where: str, stored: list[Row], original: list[Row], case_kind: str,
+    process: subprocess.CompletedProcess[str] | None, guards_gone: int = 3,
+) -> None:
+    """What `reconcile` must say of the ledger at `where` (a file or a PostgreSQL URL) after
+    the edit `tamper` of the events `original` (a case of `case_kind`): the ledger now holds
+    `stored`; `process` is the installed `ledger`'s `reconcile --json` on it, if it ran;
+    `guards_gone`, the number of guard triggers the edit left dropped or disabled."""
+    # The ledger holds exactly what the test believes it changed.
     table = tamper.editor.table()
     assert stored == table
     if tamper.extra != {(0, "schema")}:  # a rebuild alone keeps every value
-        assert stored != corpus.rows
+        assert stored != original
 
     # The test's own reasoning: the model of the chain rules fails first where the case says.
     expected = chain_problems(table) | tamper.extra
@@ -801,7 +814,7 @@ def test_a_tampered_ledger_is_reported_at_the_first_changed_seq(
     assert min(seq for seq, _ in expected) == tamper.first, sorted(expected)[:5]
     first_kinds = {kind for seq, kind in expected if seq == tamper.first}
 
-    code, out, err = cli("reconcile", "--json", *_digest_args(tamper.digest), db=db)
+    code, out, err = cli("--db", where, "reconcile", "--json", *_digest_args(tamper.digest))
     assert "Traceback" not in err
     assert code == 3, (out, err)
     report = json.loads(out)
@@ -815,14 +828,14 @@ def test_a_tampered_ledger_is_reported_at_the_first_changed_seq(
     assert reported == expected, sorted(reported ^ expected)[:6]
     for (seq, kind), detail in tamper.details.items():
         assert {"seq": seq, "kind": kind, "detail": detail} in problems, problems[:4]
-    if spec.kind != "schema":
+    if case_kind != "schema":
         assert report["events"] == len(table)
         head = table[-1] if table else {"seq": 0, "hash": GENESIS}
         assert report["head"] == {"seq": head["seq"], "hash": head["hash"]}
-    assert len(report["warnings"]) == 3  # the dropped guards
+    assert len(report["warnings"]) == guards_gone  # the dropped guards
 
     # As text: exit 3 and stderr names the first failing seq, in one line.
-    code, out, err = cli("reconcile", *_digest_args(tamper.digest), db=db)
+    code, out, err = cli("--db", where, "reconcile", *_digest_args(tamper.digest))
     assert code == 3
     first = problems[0]
     assert err == (
@@ -838,19 +851,19 @@ def test_a_tampered_ledger_is_reported_at_the_first_changed_seq(
             ["--json"],
             *(["--json", "--digest", f"{seq}:{hash_}"] for seq, hash_ in tamper.holds),
         ):
-            code, out, err = cli("reconcile", *args, db=db)
+            code, out, err = cli("--db", where, "reconcile", *args)
             kinds = {p["kind"] for p in json.loads(out)["problems"]}
             assert kinds <= {"read-model"}, (args, out, err)
             assert code == (3 if kinds else 0), (args, out, err)
 
-    # The installed script, on the same tampered file, says the same.
-    if prepared.process is not None:
-        assert prepared.process.returncode == 3, prepared.process.stderr
-        assert "Traceback" not in prepared.process.stderr
-        assert json.loads(prepared.process.stdout) == report
+    # The installed script, on the same tampered ledger, says the same.
+    if process is not None:
+        assert process.returncode == 3, process.stderr
+        assert "Traceback" not in process.stderr
+        assert json.loads(process.stdout) == report
         # under --json, the failure is one JSON object on stderr
-        assert prepared.process.stderr.count("\n") == 1
-        assert json.loads(prepared.process.stderr) == {
+        assert process.stderr.count("\n") == 1
+        assert json.loads(process.stderr) == {
             "error": f"the log is broken at seq {first['seq']} ({first['kind']}): "
             f"{first['detail']}",
             "code": 3,

@@ -8,6 +8,9 @@ and each runs 100 commands in a row: deposits, checks and withdrawals, some of w
 and are denied. Every tenth command is a real `ledger` subprocess; the others are run by the
 driver in its own process through typer's CliRunner (each command opens its own connection, as
 a process does), which keeps 800 commands within the time of a test on two cores.
+
+The drivers and the checks take a ledger file or a PostgreSQL URL (`Where`):
+test_pg_concurrency.py runs the same on a server.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from ledger_cli.domain.commands import Deposit
 WORKERS = 8
 COMMANDS = 100
 SUBPROCESS_EVERY = 10
+
+Where = Path | str  # a ledger file, or a postgresql:// URL: the drivers pass either as --db
 
 # A driver: imports the tool, says "ready", waits for "go" on stdin, then runs its commands
 # one after the other and prints one JSON line per command: its args, exit code, stdout,
@@ -98,7 +103,9 @@ class Record:
     via: str
 
 
-def run_drivers(tmp_path: Path, db: Path, modes: list[str], count: int, every: int) -> list[Record]:
+def run_drivers(
+    tmp_path: Path, db: Where, modes: list[str], count: int, every: int
+) -> list[Record]:
     """Start one driver per mode, release them together, and collect every record."""
     script = tmp_path / "driver.py"
     script.write_text(DRIVER)
@@ -133,12 +140,12 @@ def run_drivers(tmp_path: Path, db: Path, modes: list[str], count: int, every: i
                 proc.wait()
 
 
-def ledger(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def ledger(db: Where, *args: str) -> subprocess.CompletedProcess[str]:
     """The installed `ledger` on `db`, waiting for writers as long as the drivers do."""
     return LedgerProcess(db)(*args, env={"LEDGER_BUSY_TIMEOUT": "60"}, timeout=120)
 
 
-def audit(db: Path) -> list[dict[str, Any]]:
+def audit(db: Where) -> list[dict[str, Any]]:
     result = ledger(db, "audit", "--json")
     assert result.returncode == 0, result.stderr
     rows: list[dict[str, Any]] = json.loads(result.stdout)
@@ -167,6 +174,12 @@ def test_eight_processes_of_a_hundred_commands_serialise_into_one_gapless_chain(
 ) -> None:
     db = tmp_path / "shared.db"  # no file yet: the first writes race to create it
     records = run_drivers(tmp_path, db, ["mix"] * WORKERS, COMMANDS, SUBPROCESS_EVERY)
+    check_serialised(db, records)
+
+
+def check_serialised(db: Where, records: list[Record]) -> None:
+    """What eight drivers of `COMMANDS` mixed commands, from no ledger, must leave: every
+    command answered cleanly, one gapless chain of what reported success, and nothing else."""
     assert len(records) == WORKERS * COMMANDS
     assert Counter(r.via for r in records) == {
         "process": WORKERS * COMMANDS // SUBPROCESS_EVERY,
@@ -232,7 +245,14 @@ def test_debits_that_each_fit_but_together_overdraw_cannot_all_land(
 ) -> None:
     """Balance 100; `parties` checks of `amount` start at once; only `landed` may land."""
     db = tmp_path / "race.db"
-    service = Ledger(db)
+    race_checks(tmp_path, db, Ledger(db), amount, parties, landed, via)
+
+
+def race_checks(
+    tmp_path: Path, db: Where, service: Ledger, amount: str, parties: int, landed: int, via: str
+) -> None:
+    """Three rounds of `parties` checks of `amount` started at once on a balance of 100 (the
+    ledger at `db`, which `service` writes to): exactly `landed` land each time."""
     service.execute(Deposit("100", date(2026, 3, 1)))
     every = 1 if via == "process" else 0
     rounds = 3

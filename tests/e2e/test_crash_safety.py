@@ -21,6 +21,9 @@ is absent or empty and queries say there is no ledger, exit 1); every acknowledg
 `audit --json` with the events it reported; each transaction is whole (a transfer has both
 legs or neither); the events that were there before are untouched; the ledger takes the next
 write. The kills run in a small pool of threads; the checks then run in-process.
+
+The runs and the checks take a ledger file or a PostgreSQL URL (`Where`): test_pg_crashes.py
+runs them on a server.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,9 +50,12 @@ from conftest import cli, ledger_env, ledger_executable, one_line_error
 
 from ledger_cli.app.service import Ledger
 from ledger_cli.domain.commands import Deposit, OpenAccount, Transfer, WriteCheck
+from ledger_cli.store.url import Location
 
 SEED = 20260419
 SUBPROCESS_CHECK_EVERY = 4  # every fourth run is first reconciled by the installed `ledger`
+
+Where = Path | str  # a ledger file, or a postgresql:// URL: every process gets it as --db
 
 DRIVER = r'''
 import json
@@ -156,7 +163,7 @@ def delays(spec: Spec, calibration: Calibration) -> tuple[float, ...]:
 
 @dataclass
 class Outcome:
-    db: Path
+    db: Where
     acks: list[dict[str, Any]] = field(default_factory=list)  # the --json answers acknowledged
     failed: list[dict[str, Any]] = field(default_factory=list)  # denied, or a killed child
     killed_children: int = 0
@@ -208,7 +215,7 @@ def environment() -> dict[str, str]:
     return ledger_env(LEDGER_BUSY_TIMEOUT="60")
 
 
-def build_base(path: Path) -> None:
+def build_base(path: Location) -> None:
     ledger = Ledger(path)
     ledger.execute(Deposit("1000", date(2026, 3, 1), payee="Salary"))
     ledger.execute(OpenAccount("savings", date(2026, 3, 1)))
@@ -232,7 +239,7 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
         pass
 
 
-def _run_cold(spec: Spec, db: Path, outcome: Outcome, wait: tuple[float, ...]) -> None:
+def _run_cold(spec: Spec, db: Where, outcome: Outcome, wait: tuple[float, ...]) -> None:
     proc = subprocess.Popen(
         [ledger_executable(), "--db", str(db), *spec.command, "--json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(),
@@ -275,7 +282,7 @@ class Reader:
         assert not self._thread.is_alive()
 
 
-def _start_driver(spec: Spec, db: Path, count: int, mode: str, script: Path) -> tuple[
+def _start_driver(spec: Spec, db: Where, count: int, mode: str, script: Path) -> tuple[
     subprocess.Popen[str], Reader
 ]:
     proc = subprocess.Popen(
@@ -303,12 +310,15 @@ def _collect(reader: Reader, outcome: Outcome) -> None:
 
 
 def _run_warm(
-    spec: Spec, db: Path, outcome: Outcome, script: Path, wait: tuple[float, ...]
+    spec: Spec, db: Where, outcome: Outcome, script: Path, wait: tuple[float, ...],
+    scratch: Where | None = None,
 ) -> None:
     """One command in-process, in a driver that has imported the tool and warmed it up on a
-    scratch ledger of its own, so that after "go" only the command itself runs."""
+    scratch ledger of its own (a file next to the script unless given: of the same kind as
+    `db`), so that after "go" only the command itself runs."""
     wrapper = script.with_name(f"warm-{spec.index}.py")
-    scratch = script.with_name(f"warm-{spec.index}-scratch.db")
+    if scratch is None:
+        scratch = script.with_name(f"warm-{spec.index}-scratch.db")
     wrapper.write_text(
         "import json, sys\n"
         "from typer.testing import CliRunner\n"
@@ -343,7 +353,7 @@ def _run_warm(
 
 
 def _run_batch(
-    spec: Spec, db: Path, outcome: Outcome, script: Path, wait: tuple[float, ...]
+    spec: Spec, db: Where, outcome: Outcome, script: Path, wait: tuple[float, ...]
 ) -> None:
     proc, reader = _start_driver(spec, db, 10_000, "in-process", script)
     time.sleep(wait[0])
@@ -356,7 +366,7 @@ def _run_batch(
 
 
 def _run_children(
-    spec: Spec, db: Path, outcome: Outcome, script: Path, wait: tuple[float, ...]
+    spec: Spec, db: Where, outcome: Outcome, script: Path, wait: tuple[float, ...]
 ) -> None:
     proc, reader = _start_driver(spec, db, 10_000, "children", script)
     try:
@@ -407,22 +417,32 @@ def _run(
     try:
         if not spec.fresh:
             db.write_bytes(base.read_bytes())
-        if spec.kind == "cold":
-            _run_cold(spec, db, outcome, wait)
-        elif spec.kind == "warm":
-            _run_warm(spec, db, outcome, script, wait)
-        elif spec.kind == "batch":
-            _run_batch(spec, db, outcome, script, wait)
-        else:
-            _run_children(spec, db, outcome, script, wait)
-        if spec.index % SUBPROCESS_CHECK_EVERY == 0:
-            outcome.process = subprocess.run(
-                [ledger_executable(), "--db", str(db), "reconcile", "--json"],
-                capture_output=True, text=True, env=environment(), timeout=60,
-            )
+        run_spec(spec, db, outcome, script, wait)
     except BaseException as error:  # reported by the run's own test
         outcome.error = error
     return outcome
+
+
+def run_spec(
+    spec: Spec, db: Where, outcome: Outcome, script: Path, wait: tuple[float, ...],
+    scratch: Where | None = None,
+) -> None:
+    """Run `spec` on the ledger at `db` (already in place) with the kills at `wait`, then,
+    for every fourth run, reconcile it first with the installed `ledger`. `scratch`: where a
+    warm driver warms up (see `_run_warm`)."""
+    if spec.kind == "cold":
+        _run_cold(spec, db, outcome, wait)
+    elif spec.kind == "warm":
+        _run_warm(spec, db, outcome, script, wait, scratch)
+    elif spec.kind == "batch":
+        _run_batch(spec, db, outcome, script, wait)
+    else:
+        _run_children(spec, db, outcome, script, wait)
+    if spec.index % SUBPROCESS_CHECK_EVERY == 0:
+        outcome.process = subprocess.run(
+            [ledger_executable(), "--db", str(db), "reconcile", "--json"],
+            capture_output=True, text=True, env=environment(), timeout=60,
+        )
 
 
 def _timed(base: Path, db: Path, *args: str) -> float:
@@ -481,6 +501,22 @@ def test_a_killed_writer_leaves_every_acknowledged_write_and_no_partial_one(
     outcome = runs.outcomes[spec.name]
     if outcome.error is not None:
         raise outcome.error
+    db = Path(outcome.db)
+    check_outcome(spec, outcome, runs.base_rows, str(db), lambda: _no_file_left(db))
+
+
+def _no_file_left(db: Path) -> None:
+    assert not db.exists() or db.stat().st_size == 0, db.stat().st_size
+
+
+def check_outcome(
+    spec: Spec, outcome: Outcome, base_rows: list[dict[str, Any]], shown: str,
+    nothing_left: Callable[[], None],
+) -> None:
+    """After a run: the ledger at `outcome.db` (as messages name it: `shown`) reconciles, holds
+    every acknowledged write whole and no part of another, and takes the next write; or, when
+    the very first write was killed before it committed, there is no ledger and nothing was
+    left behind (`nothing_left` checks that)."""
     db = outcome.db
     context = (spec, outcome.killed, len(outcome.acks), outcome.killed_children)
 
@@ -490,7 +526,7 @@ def test_a_killed_writer_leaves_every_acknowledged_write_and_no_partial_one(
         if outcome.process.returncode == 1:
             assert spec.fresh and not outcome.acks, context
             line = one_line_error(outcome.process.stderr, 1)  # --json: a JSON object
-            assert line.startswith(f"ledger: no ledger at {db}"), line
+            assert line.startswith(f"ledger: no ledger at {shown}"), line
         else:
             assert outcome.process.returncode == 0, (outcome.process.stderr, context)
 
@@ -501,8 +537,8 @@ def test_a_killed_writer_leaves_every_acknowledged_write_and_no_partial_one(
         assert spec.fresh, (err, context)
         assert not outcome.acks, context
         assert err.startswith("{"), err  # --json: the failure as one JSON object
-        assert one_line_error(err, 1).startswith(f"ledger: no ledger at {db}"), err
-        assert not db.exists() or db.stat().st_size == 0, db.stat().st_size
+        assert one_line_error(err, 1).startswith(f"ledger: no ledger at {shown}"), err
+        nothing_left()
         code, _, err = cli("--db", str(db), "balance")
         assert code == 1 and "no ledger" in err
         rows: list[dict[str, Any]] = []
@@ -518,7 +554,7 @@ def test_a_killed_writer_leaves_every_acknowledged_write_and_no_partial_one(
     if not spec.fresh:
         # nothing that was there before moved or changed
         # (`known_at`, what each answer knew, is the head's time: not a stored field)
-        assert stored(rows[: len(runs.base_rows)]) == stored(runs.base_rows)
+        assert stored(rows[: len(base_rows)]) == stored(base_rows)
 
     # every acknowledged write is there, with the events it reported
     by_seq = {row["seq"]: row for row in rows}
@@ -555,7 +591,7 @@ def test_a_killed_writer_leaves_every_acknowledged_write_and_no_partial_one(
             assert sent["amount"] == "-" + received["amount"]
     if spec.kind == "cold" and not spec.fresh:
         # a single command: it landed whole or not at all
-        extra = rows[len(runs.base_rows):]
+        extra = rows[len(base_rows):]
         assert len(extra) in (0, 2 if spec.command[0] == "transfer" else 1), extra
         if outcome.acks:
             assert len(extra) > 0

@@ -16,8 +16,10 @@ taken out should it ever be there.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, cast
@@ -44,7 +46,8 @@ def _psycopg() -> Any:
     return psycopg
 
 
-_idle: dict[str, tuple[int, PgConnection]] = {}  # URL -> (pid, a connection released idle)
+# URL -> (pid, when, a connection released idle)
+_idle: dict[str, tuple[int, float, PgConnection]] = {}
 
 
 def connect(url: DatabaseUrl) -> PgConnection:
@@ -52,9 +55,17 @@ def connect(url: DatabaseUrl) -> PgConnection:
     integers come back as int: the one this process released last for this URL, else a new
     one (a command that checks the ledger exists, writes, then reminds, logs in once)."""
     kept = _idle.pop(url.secret, None)
-    if kept is not None and kept[0] == os.getpid() and kept[1].idle():
-        return kept[1]
+    if kept is not None:
+        pid, _, conn = kept
+        # Asked first whether it still works: a restarted server has ended it.
+        if pid == os.getpid() and conn.idle() and conn.alive():
+            return conn
+        if pid == os.getpid():
+            conn.close()
     psycopg = _psycopg()
+    # psycopg reports some errors it ignores (a pipeline ended by a lost server) as log
+    # warnings: the one-line error the command prints is the whole of it.
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
     from psycopg.conninfo import conninfo_to_dict
 
     with translate_errors(url):
@@ -196,6 +207,14 @@ class PgConnection:
     def close(self) -> None:
         self.raw.close()
 
+    def alive(self) -> bool:
+        """Whether the server still answers on this connection (a restart ends it)."""
+        try:
+            self.raw.execute(b"SELECT 1")
+            return True
+        except Exception:
+            return False
+
     def idle(self) -> bool:
         """Open, and in no transaction: ready for the next store."""
         from psycopg import pq
@@ -233,9 +252,9 @@ def release(conn: PgConnection) -> None:
     with suppress(Exception):
         if conn.idle():
             previous = _idle.pop(conn.url.secret, None)
-            _idle[conn.url.secret] = (os.getpid(), conn)
-            if previous is not None and previous[1] is not conn and previous[0] == os.getpid():
-                previous[1].close()
+            _idle[conn.url.secret] = (os.getpid(), time.monotonic(), conn)
+            if previous is not None and previous[2] is not conn and previous[0] == os.getpid():
+                previous[2].close()
             return
         conn.close()
 
