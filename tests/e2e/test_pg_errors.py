@@ -301,3 +301,29 @@ def test_the_server_going_away_during_an_import_records_none_of_it(
     assert json.loads(ok("reconcile", "--json", db=pg_url))["ok"] is True
     assert "balance of checking: 105.00" in ok("deposit", "5", db=pg_url)
     assert int(pg_server.psql(dbname(pg_url), "SELECT count(*) FROM events")[0][0]) == 3
+
+
+def test_a_writer_waits_for_the_head_lock_up_to_the_busy_timeout(
+    pg_server: PgServer, pg_url: str
+) -> None:
+    """Writers serialise on the head row: one that cannot have it within LEDGER_BUSY_TIMEOUT
+    is exit 4, one line, nothing recorded; queries never wait; once the lock is free the
+    write goes through."""
+    ok("deposit", "100", db=pg_url)
+    before = ok("digest", db=pg_url)
+    holder = pg_server.connect(dbname(pg_url))
+    try:
+        holder.execute("BEGIN")
+        holder.execute("SELECT id FROM ledger_head WHERE id = 1 FOR UPDATE")
+        started = time.monotonic()
+        line = refused("deposit", "5", db=pg_url, code=4, env={"LEDGER_BUSY_TIMEOUT": "0.5"})
+        waited = time.monotonic() - started
+        assert "locked by another writer (waited 500 ms)" in line
+        assert 0.5 <= waited < 10
+        assert ok("balance", "--json", db=pg_url, env={"LEDGER_BUSY_TIMEOUT": "0.5"})
+        assert json.loads(ok("balance", "--json", db=pg_url))["balance"] == "100.00"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert ok("digest", db=pg_url) == before
+    assert json.loads(ok("deposit", "5", "--json", db=pg_url))["balance"] == "105.00"
