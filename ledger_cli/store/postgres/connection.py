@@ -50,6 +50,11 @@ def _psycopg() -> Any:
 _idle: dict[str, tuple[int, float, PgConnection]] = {}
 
 
+def connect_new(url: DatabaseUrl) -> PgConnection:
+    """A connection of its own, never one kept for reuse (a worker beside the store's)."""
+    return _connect(url)
+
+
 def connect(url: DatabaseUrl) -> PgConnection:
     """An autocommit connection (the store says BEGIN and COMMIT itself), whose sums of
     integers come back as int: the one this process released last for this URL, else a new
@@ -62,6 +67,10 @@ def connect(url: DatabaseUrl) -> PgConnection:
             return conn
         if pid == os.getpid():
             conn.close()
+    return _connect(url)
+
+
+def _connect(url: DatabaseUrl) -> PgConnection:
     psycopg = _psycopg()
     # psycopg reports some errors it ignores (a pipeline ended by a lost server) as log
     # warnings: the one-line error the command prints is the whole of it.

@@ -1,6 +1,6 @@
 """A fast first pass over the whole log, inside PostgreSQL: does any row fail any check?
 
-The checks are those of chain.Verifier, made by the server in one query over the log: seq
+The checks are those of chain.Verifier, made by the server in three queries over the log: seq
 gapless, prev_hash = the previous row's hash, hash = the SHA-256 of the canonical encoding
 (PostgreSQL's to_json escapes text exactly as Python's json.dumps with ensure_ascii=False
 does), each balance = the account's previous balance + amount, recorded times never going
@@ -12,6 +12,8 @@ verifier, which names the first failing seq. The client's memory stays flat at a
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -27,38 +29,54 @@ _SIGN_RULE = " ".join(
     for kind, sign in sorted(MONEY_SIGNS.items())
 )
 
-_RECORDED = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{6}Z$"
-
+# The canonical encoding of chain.canonical. The type, the day and the recorded time are put in
+# quotes as they are: the same pass refuses any row where they are not one of the types or
+# of the stored forms (digits and fixed signs), which need no escape; every other text is
+# escaped by to_json.
 _CANONICAL = (
-    "'[' || seq || ',' || to_json(ref)::text || ',' || to_json(type)::text || ',' "
-    "|| to_json(account)::text || ',' || amount || ',' || balance || ',' "
-    "|| to_json(date)::text || ',' || to_json(recorded_at)::text || ',' "
-    "|| to_json(details)::text || ']'"
+    "'[' || seq || ',' || to_json(ref)::text || ',\"' || type || '\",' "
+    "|| to_json(account)::text || ',' || amount || ',' || balance || ',\"' || date || '\",\"' "
+    "|| recorded_at || '\",' || to_json(details)::text || ']'"
 )
 
-_FIRST_FAILING = f"""
-WITH e AS (
-    SELECT seq, type, amount, balance, date, recorded_at, prev_hash, hash,
-           lag(seq) OVER log AS before_seq,
-           lag(hash) OVER log AS before_hash,
-           max(recorded_at) OVER (log ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-               AS latest,
-           lag(balance) OVER (PARTITION BY account ORDER BY seq) AS before_balance,
-           encode(sha256(convert_to(prev_hash || {_CANONICAL}, 'UTF8')), 'hex') AS computed
-      FROM events
-    WINDOW log AS (ORDER BY seq)
-)
-SELECT seq FROM e
- WHERE seq <> coalesce(before_seq, 0) + 1
-    OR prev_hash <> coalesce(before_hash, '{GENESIS}')
-    OR computed <> hash
-    OR balance <> coalesce(before_balance, 0) + amount
-    OR recorded_at < coalesce(latest, '')
+# Three passes, each as cheap as the server makes it (one query carrying every check through
+# both sorts costs several times their sum): each row alone (its hash and its form), the links
+# in seq order (seq, prev_hash, recorded times never going back: each no earlier than the one
+# before it), and each account's balances in seq order.
+# A stored time or day has its form when its digits, each made a 0, leave the pattern (as
+# exact as a regular expression, and cheaper).
+_ROWS = f"""
+SELECT seq FROM events
+ WHERE seq BETWEEN %s AND %s AND (
+       encode(sha256(convert_to(prev_hash || {_CANONICAL}, 'UTF8')), 'hex') <> hash
     OR NOT {type_in(sorted(ALL_TYPES))}
     OR NOT (CASE type {_SIGN_RULE} ELSE amount = 0 END)
-    OR recorded_at !~ '{_RECORDED}'
-    OR date !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'
+    OR translate(recorded_at, '0123456789', '0000000000') <> '0000-00-00T00:00:00.000000Z'
+    OR translate(date, '0123456789', '0000000000') <> '0000-00-00')
  LIMIT 1
+"""
+
+_LINKS = f"""
+SELECT seq FROM (
+    SELECT seq, prev_hash, recorded_at,
+           lag(seq) OVER log AS before_seq, lag(hash) OVER log AS before_hash,
+           lag(recorded_at) OVER log AS before_recorded
+      FROM events WINDOW log AS (ORDER BY seq)) AS linked
+ WHERE seq <> coalesce(before_seq, 0) + 1
+    OR prev_hash <> coalesce(before_hash, '{GENESIS}')
+    OR recorded_at < coalesce(before_recorded, '')
+ LIMIT 1
+"""
+
+# Each account's balance chain, and its last balance: the rows that break the chain, and the
+# last row of each account (NULL in the first column), from one sort.
+_BALANCES = """
+SELECT CASE WHEN balance <> coalesce(before_balance, 0) + amount THEN seq END, account, balance
+  FROM (SELECT seq, account, amount, balance,
+               lag(balance) OVER account_log AS before_balance,
+               lead(seq) OVER account_log IS NULL AS last
+          FROM events WINDOW account_log AS (PARTITION BY account ORDER BY seq)) AS chained
+ WHERE balance <> coalesce(before_balance, 0) + amount OR last
 """
 
 # One row of details per shape: the same text with its canonical integers replaced.
@@ -71,21 +89,31 @@ SELECT DISTINCT ON (shape) details
 """
 
 
+PARALLEL_FROM = 100_000  # below this, more connections cost more than they save
+
+
 def log_is_clean(conn: PgConnection, head: int) -> dict[str, int] | None:
     """Each account's last balance when no row of the log (seq 1 to `head`, and nothing
-    beyond) fails a check; None when something does, or when this pass cannot tell."""
+    beyond) fails a check; None when something does, or when this pass cannot tell.
+
+    Inside a transaction, on a long log, the passes run at once on two more connections
+    that share its snapshot (pg_export_snapshot), so the server checks on every CPU it has
+    while this one reads the details' shapes: the same log, seen at the same moment."""
     import psycopg
     from psycopg import pq
 
     # A failing statement aborts the transaction it runs in: the checks run in a savepoint,
     # so that the verifier can still read the log after them.
     inside = conn.raw.info.transaction_status == pq.TransactionStatus.INTRANS
+    snapshot = None
     if inside:
+        if head >= PARALLEL_FROM:
+            # Exported before the savepoint: a subtransaction cannot export one.
+            exported = conn.raw.execute(b"SELECT pg_export_snapshot()").fetchone()
+            snapshot = str(exported[0]) if exported else None
         conn.raw.execute(b"SAVEPOINT quick_check")
-        # The query sorts the whole log twice (by seq, by account): in memory, not on disk.
-        conn.raw.execute(b"SET LOCAL work_mem = '128MB'")
     try:
-        found = _check(conn, head)
+        found = _check(conn, head, snapshot)
     except (psycopg.Error, ValueError, TypeError):
         found = None  # the verifier will say what and where
         if inside:
@@ -95,7 +123,10 @@ def log_is_clean(conn: PgConnection, head: int) -> dict[str, int] | None:
     return found
 
 
-def _check(conn: PgConnection, head: int) -> dict[str, int] | None:
+Pass = tuple[str, tuple[int, ...]]
+
+
+def _check(conn: PgConnection, head: int, snapshot: str | None) -> dict[str, int] | None:
     from ledger_cli.store.chain import details_problem
 
     count, smallest = conn.raw.execute(b"SELECT count(*), min(seq) FROM events").fetchone() or (
@@ -104,16 +135,64 @@ def _check(conn: PgConnection, head: int) -> dict[str, int] | None:
     )
     if count != head or (head and smallest != 1):
         return None  # a gap, or rows beyond the head: the verifier says which
-    if conn.raw.execute(_FIRST_FAILING.encode()).fetchone() is not None:
+    middle = head // 2
+    groups: list[list[Pass]] = [
+        [(_ROWS, (1, middle)), (_LINKS, ())],
+        [(_ROWS, (middle + 1, head)), (_BALANCES, ())],
+    ]
+    if snapshot is not None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(groups)) as pool:
+            futures = [pool.submit(_on_snapshot, conn, snapshot, group) for group in groups]
+            clean = _shapes_clean(conn, details_problem)
+            results = [future.result() for future in futures]
+    else:
+        results = [_passes(conn, group) for group in groups]
+        clean = _shapes_clean(conn, details_problem)
+    balances = results[1]
+    if not clean or results[0] is None or balances is None:
         return None
+    return balances
+
+
+def _passes(conn: PgConnection, group: list[Pass]) -> dict[str, int] | None:
+    """None when a row fails one of these passes, else the last balances the balance pass
+    found (empty when it is not among them). Their sorts are done in memory, not on disk."""
+    conn.raw.execute(b"SET LOCAL work_mem = '128MB'")
+    balances: dict[str, int] = {}
+    for query, params in group:
+        rows = conn.raw.execute(query.encode(), params or None)
+        if query is _BALANCES:
+            for seq, account, balance in rows:
+                if seq is not None:
+                    return None
+                balances[str(account)] = int(balance)
+        elif rows.fetchone() is not None:
+            return None
+    return balances
+
+
+def _on_snapshot(conn: PgConnection, snapshot: str, group: list[Pass]) -> dict[str, int] | None:
+    """The passes, on a connection of their own that sees `conn`'s snapshot."""
+    from ledger_cli.store.postgres.connection import connect_new
+
+    worker = connect_new(conn.url)
+    try:
+        worker.raw.execute(b"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if not re.fullmatch(r"[0-9A-F-]+", snapshot):
+            raise ValueError(f"not a snapshot's name: {snapshot!r}")
+        worker.raw.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'".encode())
+        return _passes(worker, group)
+    finally:
+        worker.close()
+
+
+def _shapes_clean(conn: PgConnection, details_problem: Callable[[str], str | None]) -> bool:
+    """Every day a calendar day, and one details text of each shape valid."""
     for (day,) in conn.raw.execute(b"SELECT DISTINCT date FROM events"):
         date.fromisoformat(day)  # ValueError: not a calendar day
-    for (details,) in conn.raw.execute(_SHAPES.encode()):
-        if details_problem(details) is not None:
-            return None
-    return {
-        str(account): int(balance)
-        for account, balance in conn.raw.execute(
-            b"SELECT DISTINCT ON (account) account, balance FROM events ORDER BY account, seq DESC"
-        )
-    }
+    return all(
+        details_problem(details) is None
+        for (details,) in conn.raw.execute(_SHAPES.encode())
+    )

@@ -277,7 +277,8 @@ def entries(conn: Connection, account: str, through: date | None) -> list[Entry]
 def reported_where(conn: Connection, alias: str) -> str:
     """The SQL condition on events `alias` that are in reports (readmodels.in_reports): money
     events but transfers, and but voids from before categories (which carry none) of a
-    transfer."""
+    transfer. (Only a void or its reversal names what it concerns: their type is asked
+    first, so that the details of other events are never read.)"""
     details = f"{alias}.details"
     target = (
         f"coalesce({json_field(conn, details, 'voids')}, "
@@ -285,7 +286,8 @@ def reported_where(conn: Connection, alias: str) -> str:
     )
     return f"""
         {type_in(MONEY_TYPES, f"{alias}.type")} AND NOT {type_in(TRANSFER_TYPES, f"{alias}.type")}
-        AND NOT ({json_field(conn, details, 'category')} IS NULL
+        AND NOT ({type_in(_VOID_TYPES, f"{alias}.type")}
+                 AND {json_field(conn, details, 'category')} IS NULL
                  AND {json_field(conn, details, 'split')} IS NULL
                  AND {target} IS NOT NULL
                  AND EXISTS (SELECT 1 FROM events t WHERE t.ref = {target}
@@ -370,6 +372,8 @@ def save(conn: Connection, state: State, changes: Changes) -> None:
         (1, *changes.head, state.transaction_count),
     )
 
+
+_VOID_TYPES = (EventType.TRANSACTION_VOIDED, EventType.VOID_REVERSED)
 
 _ACCOUNT_COLUMNS = (
     "name", "currency", "overdraft_limit", "opened_on", "closed", "balance", "last_entry_on",
